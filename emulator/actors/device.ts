@@ -1,0 +1,110 @@
+import type { Msg } from '@nats-io/transport-node';
+import { decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../messages.js';
+import { deviceActor } from '../subjects.js';
+import { sendPayload, type SendOptions } from '../transport/transfer.js';
+import { runWorkload } from '../workload.js';
+import { Actor, type ActorDeps } from './actor.js';
+import { Mailbox } from './mailbox.js';
+import { tags } from './tags.js';
+
+interface Notice {
+  at: number;
+  busyWallS: number;
+}
+
+/**
+ * A mobile device (DESIGN.md 4.1): on each turn it receives the adapters of its blocks,
+ * computes forward, sends the smashed data, waits for the gradient, computes backward
+ * and returns its adapters. Every phase is a stretch of this process's own monotonic
+ * clock, so the phases add up to the turn exactly and no clock is shared across hosts.
+ */
+export class DeviceActor extends Actor {
+  private readonly notices = new Mailbox<Notice>();
+
+  constructor(
+    private readonly deviceId: string,
+    deps: ActorDeps,
+  ) {
+    super(deviceActor(deviceId), deps);
+  }
+
+  start(): void {
+    const { nc, subjects } = this.deps;
+    nc.subscribe(subjects.events(this.name), {
+      callback: (_err, msg) => {
+        const at = performance.now();
+        const m = decode(gradientNoticeMsg, msg.data);
+        if (!m.ok) return void this.reject(undefined, 'event', m.reason);
+        this.notices.put(tags.gradient(m.value.turn, m.value.iteration), { at, busyWallS: m.value.busyWallS });
+      },
+    });
+    nc.subscribe(subjects.control(this.name), { callback: (_err, msg) => void this.onControl(msg) });
+  }
+
+  private async onControl(msg: Msg): Promise<void> {
+    const m = decode(deviceControlMsg, msg.data);
+    if (!m.ok) return this.reject(msg, 'control', m.reason);
+    if (m.value.kind === 'shutdown') return this.acknowledgeShutdown(msg);
+    const turn = m.value;
+    try {
+      msg.respond(encode(await this.runTurn(turn)));
+    } catch (err) {
+      this.deps.log('error', 'turn failed', { turn: turn.turn, error: (err as Error).message });
+      msg.respond(encode({ kind: 'error', message: `device ${this.deviceId}: ${(err as Error).message}` }));
+    }
+  }
+
+  private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number) {
+    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs };
+    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+    return sendPayload(this.deps.nc, opts);
+  }
+
+  async runTurn(turn: TurnMsg): Promise<TurnReportMsg> {
+    const { timeoutMs } = turn;
+    const { nc, subjects, workload } = this.deps;
+    const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
+    let busy = 0;
+
+    const t0 = performance.now();
+    const adapters = this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs);
+    await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
+    let mark = (await adapters).completedAt;
+    p.adapterDown = mark - t0;
+
+    for (let i = 1; i <= turn.iterations; i++) {
+      await runWorkload(workload, turn.forwardWallS);
+      const forwardDone = performance.now();
+      p.deviceForward += forwardDone - mark;
+
+      const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
+      const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
+      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes, turn.upRateBps, timeoutMs);
+      p.uplink += sent.completedAt - forwardDone;
+
+      // The server phase ends when its gradient notice arrives; the downlink follows it.
+      const n = await notice;
+      const serverDone = Math.max(n.at, sent.completedAt);
+      p.server += serverDone - sent.completedAt;
+      busy += n.busyWallS;
+      const received = await gradient;
+      p.downlink += received.completedAt - serverDone;
+
+      await runWorkload(workload, turn.backwardWallS);
+      mark = performance.now();
+      p.deviceBackward += mark - received.completedAt;
+    }
+
+    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes, turn.upRateBps, timeoutMs);
+    p.adapterUp = up.completedAt - mark;
+    p.total = up.completedAt - t0;
+
+    const seconds = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v / 1000])) as PhaseWall;
+    return { kind: 'report', turn: turn.turn, phases: seconds, serverBusyWallS: busy, rejected: this.rejectedCount };
+  }
+
+  override async close(): Promise<void> {
+    this.notices.close('device shutting down');
+    await super.close();
+  }
+}

@@ -1,0 +1,75 @@
+import type { Msg } from '@nats-io/transport-node';
+import { decode, encode, serverControlMsg, type PrepareMsg } from '../messages.js';
+import { deviceActor } from '../subjects.js';
+import { sendPayload, type SendOptions } from '../transport/transfer.js';
+import { runWorkload } from '../workload.js';
+import { Actor, type ActorDeps } from './actor.js';
+import { tags } from './tags.js';
+
+/** A turn may wait this long for its next payload; the coordinator's turn timeout is the real bound. */
+const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
+
+/**
+ * The edge server (DESIGN.md 4.1): the adapter hub and the GPU. For each turn it sends
+ * the device the newest adapters of blocks 1..cut, and per iteration receives the
+ * smashed data, "computes" at the decided frequency (a timed workload: a lower
+ * frequency is a longer phase), announces the gradient and sends it; then it takes the
+ * device's updated adapters back.
+ */
+export class ServerActor extends Actor {
+  private readonly turns = new Map<string, PrepareMsg>();
+  /** Which turn last updated each block's adapters: the hub's state, 1-based. */
+  readonly adapterVersion: string[] = [];
+
+  constructor(deps: ActorDeps) {
+    super('server', deps);
+  }
+
+  start(): void {
+    this.deps.nc.subscribe(this.deps.subjects.control('server'), { callback: (_err, msg) => this.onControl(msg) });
+  }
+
+  private onControl(msg: Msg): void {
+    const m = decode(serverControlMsg, msg.data);
+    if (!m.ok) return this.reject(msg, 'control', m.reason);
+    const c = m.value;
+    if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
+    const key = turnKey(c.turn);
+    if (c.kind === 'prepare') {
+      this.turns.set(key, c);
+      msg.respond(encode({ kind: 'ok' }));
+      void this.serveTurn(c).catch((err) => this.deps.log('error', 'turn failed', { turn: c.turn, error: (err as Error).message }));
+      return;
+    }
+    const turn = this.turns.get(key);
+    if (!turn) return this.reject(msg, 'control', `no prepared turn ${key}`);
+    msg.respond(encode({ kind: 'ok' }));
+    void this.send(turn, tags.adaptersDown(turn.turn), turn.adapterBytes).catch((err) =>
+      this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
+    );
+  }
+
+  private send(turn: PrepareMsg, tag: string, bytes: number) {
+    const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
+    const opts: SendOptions = { subject, tag, bytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS };
+    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+    return sendPayload(this.deps.nc, opts);
+  }
+
+  private async serveTurn(turn: PrepareMsg): Promise<void> {
+    const { nc, subjects, workload } = this.deps;
+    for (let i = 1; i <= turn.iterations; i++) {
+      await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
+      const busyWallS = await runWorkload(workload, turn.computeWallS);
+      nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS }));
+      await this.send(turn, tags.gradient(turn.turn, i), turn.smashedBytes);
+    }
+    await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
+    for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
+    this.turns.delete(turnKey(turn.turn));
+  }
+}
+
+function turnKey(t: { round: number; device: string }): string {
+  return `${t.round}/${t.device}`;
+}

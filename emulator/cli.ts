@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { registerPlan } from './commands/plan.js';
+import { registerRun } from './commands/run.js';
+
+const program = new Command();
+program
+  .name('sledge')
+  .description('Split-Learning EDGe Emulator: CARD and its baselines, predicted and emulated')
+  .option('--verbose', 'print stack traces of errors')
+  .showHelpAfterError('(sledge --help for usage)')
+  .exitOverride();
+
+registerPlan(program);
+registerRun(program);
+
+function fail(err: unknown): never {
+  const verbose = program.opts().verbose || process.argv.includes('--verbose');
+  if (err instanceof CommanderError) {
+    // commander printed its own one-line message; help and version are not errors
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  }
+  const e = err as Error & { exitCode?: number };
+  process.stderr.write(`sledge: ${verbose && e.stack ? e.stack : e.message}\n`);
+  process.exit(typeof e.exitCode === 'number' ? e.exitCode : 1);
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  fail(err);
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { parseStrategy } from '../../src/strategy/spec.js';
+import { StrategyError } from '../../src/strategy/strategy.js';
+import { SystemModel } from '../../src/system-model.js';
+import { loadConfig } from '../config-file.js';
+import { runEmulation } from '../emulation.js';
+import { Interrupted, RunError, UsageError } from '../errors.js';
+import { describeConfig } from '../format/plan-text.js';
+import { formatRunResult } from '../format/run-text.js';
+import { progressReporter } from '../progress.js';
+import { abortOnSignals } from '../signals.js';
+
+interface RunOptions {
+  strategy?: string;
+  out?: string;
+  json?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('emulate: a process per device and for the edge server over NATS, links shaped, records in Redis and runs/<id>/')
+    .argument('<config>', 'experiment config (JSON or YAML)')
+    .option('-s, --strategy <spec>', "strategy, e.g. card:weightDelay=0.9 (default: the config's)")
+    .option('-o, --out <dir>', 'where the records go (default runs/<run-id>/)')
+    .option('--json', 'print summary.json instead of the table')
+    .action(async (configPath: string, opts: RunOptions) => {
+      const config = loadConfig(configPath);
+      const system = new SystemModel(config);
+      let strategy;
+      try {
+        strategy = system.strategy(opts.strategy ? parseStrategy(opts.strategy) : config.strategy);
+      } catch (err) {
+        if (err instanceof StrategyError) throw new UsageError(`--strategy: ${err.message}`);
+        throw err;
+      }
+      process.stderr.write(`${describeConfig(config)}\nstrategy ${strategy.spec}\n`);
+      const signals = abortOnSignals();
+      const progress = progressReporter(config.rounds);
+      const result = await runEmulation(system, strategy, {
+        ...(opts.out ? { outDir: opts.out } : {}),
+        ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
+        ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+        signal: signals.signal,
+        onProgress: progress.update,
+        onStatus: (line) => process.stderr.write(`${line}\n`),
+      }).finally(() => {
+        progress.stop();
+        signals.dispose();
+      });
+      process.stdout.write(opts.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatRunResult(result)}\n`);
+      if (result.status === 'interrupted') throw new Interrupted(signals.received() ?? 'signal');
+      if (result.status === 'failed') throw new RunError(`run failed: ${result.error?.message ?? 'unknown error'}`);
+    });
+}

@@ -1,0 +1,28 @@
+/**
+ * The two ways a command fails (DESIGN.md section 3): bad input is exit 2, a run that
+ * failed is exit 1. Both print one line; the CLI adds the stack only with --verbose.
+ */
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export class RunError extends Error {
+  readonly exitCode = 1;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RunError';
+  }
+}
+
+/** Exit code 130 is what shells report for SIGINT; a run stopped by a signal ends with it. */
+export class Interrupted extends Error {
+  readonly exitCode = 130;
+  constructor(signal: string) {
+    super(`interrupted by ${signal}`);
+    this.name = 'Interrupted';
+  }
+}

@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { Config } from '../src/config.js';
+
+/**
+ * What a reader of a paper needs to reproduce a run: the resolved config (defaults
+ * filled, generated devices expanded), the seed, the code (git commit) and the versions,
+ * the host, and how the network was emulated.
+ */
+export interface NetworkFacts {
+  mode: 'tc' | 'userspace';
+  reason: string;
+  impairments: { delayMs: number; jitterMs: number; lossPct: number; placement: 'netem' | 'userspace' | 'none'; reason: string };
+}
+
+export function buildManifest(args: { runId: string; config: Config; strategy: string; network: NetworkFacts; servers: Record<string, string> }) {
+  const root = new URL('../../', import.meta.url).pathname;
+  return {
+    runId: args.runId,
+    createdAt: new Date().toISOString(),
+    strategy: args.strategy,
+    seed: args.config.seed,
+    network: args.network.mode,
+    networkReason: args.network.reason,
+    impairments: args.network.impairments,
+    git: gitFacts(root),
+    versions: { sledge: packageVersion(root), node: process.version, ...args.servers },
+    host: { hostname: os.hostname(), platform: os.platform(), kernel: os.release(), cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryBytes: os.totalmem() },
+    config: args.config,
+  };
+}
+
+function gitFacts(root: string): { commit: string; dirty: boolean } | null {
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain'], { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() !== '';
+    return { commit, dirty };
+  } catch {
+    return null;
+  }
+}
+
+function packageVersion(root: string): string {
+  try {
+    return (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** `nats-server --version` and the like, or 'not found'. */
+export function commandVersion(bin: string, args: string[]): string {
+  try {
+    return execFileSync(bin, args, { stdio: ['ignore', 'pipe', 'ignore'], timeout: 3000 }).toString().trim().split('\n')[0] ?? '';
+  } catch {
+    return 'not found';
+  }
+}

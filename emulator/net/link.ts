@@ -1,0 +1,116 @@
+import { UsageError } from '../errors.js';
+import { settleLimit, type BatchLine } from './exec.js';
+import { assertIfName, assertNetnsName, assertRate } from './names.js';
+import { changeLines, DEFAULT_SHAPER, installLines, removeLines, type ShaperConfig } from './shaper.js';
+import type { Tc } from './tc.js';
+
+/**
+ * One device's access link as the coordinator sees it. Kept this small on purpose: the
+ * userspace transport's token bucket implements the same interface, so the coordinator
+ * does not care which mode shapes the bytes.
+ */
+export interface Link {
+  readonly deviceId: string;
+  /** Application goodput in bit/s, device → server and server → device. */
+  setRates(upBps: number, downBps: number): Promise<void>;
+}
+
+export interface TcLinkOptions {
+  readonly deviceId: string;
+  readonly netns: string;
+  /** Egress here is the downlink (server → device). */
+  readonly hostVeth: string;
+  /** Egress here (inside netns) is the uplink (device → server). */
+  readonly nsVeth: string;
+  readonly tc: Tc;
+  readonly shaper?: ShaperConfig;
+}
+
+/** A Link shaped by the kernel: htb on both ends of the device's veth pair. */
+export class TcLink implements Link {
+  readonly deviceId: string;
+  readonly netns: string;
+  readonly hostVeth: string;
+  readonly nsVeth: string;
+  readonly tc: Tc;
+  readonly shaper: ShaperConfig;
+  private installed = false;
+  private current: { upBps: number; downBps: number } | undefined;
+
+  constructor(options: TcLinkOptions) {
+    this.deviceId = options.deviceId;
+    this.netns = assertNetnsName(options.netns);
+    this.hostVeth = assertIfName(options.hostVeth);
+    this.nsVeth = assertIfName(options.nsVeth);
+    this.tc = options.tc;
+    this.shaper = options.shaper ?? DEFAULT_SHAPER;
+  }
+
+  /** The rates last applied, if any. */
+  get rates(): { upBps: number; downBps: number } | undefined {
+    return this.current;
+  }
+
+  /** Validates and builds the tc lines for new rates without running anything. */
+  plan(upBps: number, downBps: number): { host: BatchLine[]; ns: BatchLine[] } {
+    assertRate(`uplink rate of ${this.deviceId}`, upBps);
+    assertRate(`downlink rate of ${this.deviceId}`, downBps);
+    // The first time replaces whatever qdisc is there; afterwards `class change` keeps
+    // the queue, so a rate change lands between two packets, not between two transfers.
+    const lines = this.installed ? changeLines : installLines;
+    return { host: lines(this.hostVeth, downBps, this.shaper), ns: lines(this.nsVeth, upBps, this.shaper) };
+  }
+
+  setRates(upBps: number, downBps: number): Promise<void> {
+    return setRatesMany([{ link: this, upBps, downBps }]);
+  }
+
+  /** Removes the shaping (both directions back to unlimited). */
+  async clear(): Promise<void> {
+    this.installed = false;
+    this.current = undefined;
+    await this.tc.batch(removeLines(this.hostVeth), { force: true }).catch(() => {});
+    await this.tc.batch(removeLines(this.nsVeth), { netns: this.netns, force: true }).catch(() => {});
+  }
+
+  /** @internal bookkeeping for setRatesMany */
+  applied(ok: boolean, upBps: number, downBps: number): void {
+    this.installed = ok;
+    this.current = ok ? { upBps, downBps } : undefined;
+  }
+}
+
+export interface RateChange {
+  readonly link: TcLink;
+  readonly upBps: number;
+  readonly downBps: number;
+}
+
+/**
+ * Sets many links at once: all host-side changes in one `tc -batch`, and one batch per
+ * namespace (tc cannot switch namespaces inside a batch). Every rate is validated before
+ * any command runs.
+ */
+export async function setRatesMany(changes: readonly RateChange[], options: { concurrency?: number } = {}): Promise<void> {
+  const seen = new Set<TcLink>();
+  const plans = changes.map((c) => {
+    if (seen.has(c.link)) throw new UsageError(`link ${c.link.deviceId} appears twice in one rate change`);
+    seen.add(c.link);
+    return { change: c, plan: c.link.plan(c.upBps, c.downBps) };
+  });
+  if (plans.length === 0) return;
+  const tc = plans[0]?.change.link.tc as Tc;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const errors: unknown[] = [];
+  try {
+    await tc.batch(plans.flatMap((p) => p.plan.host));
+  } catch (e) {
+    errors.push(e);
+  }
+  errors.push(
+    ...(await settleLimit(plans, concurrency, (p) => p.change.link.tc.batch(p.plan.ns, { netns: p.change.link.netns }))),
+  );
+  // On failure nobody knows which lines landed: the next call reinstalls from scratch.
+  for (const { change } of plans) change.link.applied(errors.length === 0, change.upBps, change.downBps);
+  if (errors.length > 0) throw errors[0];
+}

@@ -1,0 +1,108 @@
+import type { BatchLine } from './exec.js';
+import { assertIfName, assertRate } from './names.js';
+
+/**
+ * The qdisc recipe that makes one direction of a link carry `goodputBps` of TCP payload.
+ * tc counts bytes as they leave the device (Ethernet + IP + TCP headers, GSO packets
+ * counted per segment), so the wire rate is the goodput times the wire bytes per
+ * payload byte of a full segment.
+ */
+export interface ShaperConfig {
+  readonly kind: 'htb' | 'tbf';
+  /** Wire bytes per payload byte. */
+  readonly overheadFactor: number;
+  /** Bucket depth in seconds of the wire rate... */
+  readonly burstSeconds: number;
+  /** ...but never below this many bytes (a few full frames). */
+  readonly minBurstBytes: number;
+  /** htb only: small packets (pure ACKs) skip the shaper, see ackBypassLines. */
+  readonly ackBypass: boolean;
+}
+
+export const MTU = 1500;
+/** Ethernet header (tc sees it on veth; there is no FCS or preamble on a veth). */
+export const ETHERNET_HEADER = 14;
+/** IPv4 + TCP + TCP timestamp option, as Linux uses by default. */
+export const TCP_IP_HEADERS = 20 + 20 + 12;
+
+/** Wire bytes per payload byte of full-size TCP segments: 1514/1448 at MTU 1500. */
+export function tcpOverheadFactor(mtu = MTU): number {
+  return (mtu + ETHERNET_HEADER) / (mtu - TCP_IP_HEADERS);
+}
+
+export const DEFAULT_SHAPER: ShaperConfig = {
+  kind: 'htb',
+  overheadFactor: tcpOverheadFactor(),
+  burstSeconds: 0.001,
+  minBurstBytes: 2 * (MTU + ETHERNET_HEADER),
+  ackBypass: true,
+};
+
+export const HTB_ROOT = '1:';
+export const HTB_CLASS = '1:1';
+
+export function wireRateBps(goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): number {
+  return Math.max(8, Math.round(assertRate('rate', goodputBps) * cfg.overheadFactor));
+}
+
+function burstBytes(wireBps: number, cfg: ShaperConfig): number {
+  return Math.max(cfg.minBurstBytes, Math.ceil((wireBps / 8) * cfg.burstSeconds));
+}
+
+/**
+ * htb's DRR quantum only matters between sibling classes, but the kernel warns when the
+ * one derived from r2q falls outside [1000, 200000] bytes; setting it explicitly keeps
+ * the log quiet at every rate.
+ */
+function quantum(wireBps: number): number {
+  return Math.min(200_000, Math.max(MTU + ETHERNET_HEADER, Math.round(wireBps / 8 / 10)));
+}
+
+function htbClass(verb: 'replace' | 'change', dev: string, wireBps: number, cfg: ShaperConfig): BatchLine {
+  const rate = `${wireBps}bit`;
+  const burst = `${burstBytes(wireBps, cfg)}b`;
+  return ['class', verb, 'dev', dev, 'parent', HTB_ROOT, 'classid', HTB_CLASS, 'htb', 'rate', rate, 'ceil', rate,
+    'burst', burst, 'cburst', burst, 'quantum', String(quantum(wireBps))];
+}
+
+function tbf(verb: 'replace' | 'change', dev: string, wireBps: number, cfg: ShaperConfig): BatchLine {
+  // tbf needs the bucket to hold a whole frame; the queue may hold 100 ms at the rate.
+  const burst = Math.max(burstBytes(wireBps, cfg), MTU + ETHERNET_HEADER);
+  return ['qdisc', verb, 'dev', dev, 'root', 'handle', HTB_ROOT, 'tbf', 'rate', `${wireBps}bit`, 'burst', `${burst}b`, 'latency', '100ms'];
+}
+
+/**
+ * Pure ACKs (and other IPv4 packets under 128 bytes) go to htb's direct queue, unshaped.
+ * Without this, the ACKs of a fast downlink eat a slow uplink's rate (about 2-3% of the
+ * downlink's rate in ACK bytes) and the downlink slows down to what the uplink lets through.
+ */
+function ackBypassLines(dev: string): BatchLine[] {
+  return [
+    ['filter', 'replace', 'dev', dev, 'parent', HTB_ROOT, 'protocol', 'ip', 'prio', '1', 'u32',
+      'match', 'u16', '0x0000', '0xff80', 'at', '2', 'flowid', HTB_ROOT.replace(':', ':0')],
+  ];
+}
+
+/** Lines that (re)install the shaper on `dev` from scratch. */
+export function installLines(dev: string, goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): BatchLine[] {
+  assertIfName(dev);
+  const wire = wireRateBps(goodputBps, cfg);
+  if (cfg.kind === 'tbf') return [tbf('replace', dev, wire, cfg)];
+  return [
+    ['qdisc', 'replace', 'dev', dev, 'root', 'handle', HTB_ROOT, 'htb', 'default', HTB_CLASS.split(':')[1] as string],
+    htbClass('replace', dev, wire, cfg),
+    ...(cfg.ackBypass ? ackBypassLines(dev) : []),
+  ];
+}
+
+/** Lines that change the rate of an installed shaper, keeping its queue. */
+export function changeLines(dev: string, goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): BatchLine[] {
+  assertIfName(dev);
+  const wire = wireRateBps(goodputBps, cfg);
+  return cfg.kind === 'tbf' ? [tbf('change', dev, wire, cfg)] : [htbClass('change', dev, wire, cfg)];
+}
+
+/** Lines that remove the shaper (the device falls back to its default qdisc). */
+export function removeLines(dev: string): BatchLine[] {
+  return [['qdisc', 'del', 'dev', assertIfName(dev), 'root']];
+}

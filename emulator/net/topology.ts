@@ -1,0 +1,197 @@
+import { UsageError } from '../errors.js';
+import { settleLimit, spawnRunner, type BatchLine, type Runner } from './exec.js';
+import { Ip } from './ip.js';
+import { assertRunPrefix, bridgeName, deviceNames, runPrefix, type DeviceNames } from './names.js';
+import { pidsInNetns, signalPids, waitGone } from './procs.js';
+import { chooseSubnet, deviceAddress, type Subnet } from './subnet.js';
+import { TcLink } from './link.js';
+import { Tc } from './tc.js';
+
+export interface TopologyOptions {
+  readonly runId: string;
+  /** 'sl' + 6 hex digits; default runPrefix(runId). Every name we create starts with it. */
+  readonly prefix?: string;
+  readonly deviceIds: readonly string[];
+  readonly runner?: Runner;
+  /** Parallel `ip -n NS -batch` processes during setup and rate changes. */
+  readonly concurrency?: number;
+}
+
+export interface TopologyDevice extends DeviceNames {
+  readonly deviceId: string;
+  readonly index: number;
+  /** The device's address inside its namespace. */
+  readonly address: string;
+}
+
+export interface DestroyReport {
+  readonly errors: string[];
+}
+
+export interface Topology {
+  readonly runId: string;
+  readonly prefix: string;
+  readonly bridge: string;
+  readonly subnet: Subnet;
+  /** The bridge's address: bind nats-server (and anything devices must reach) here. */
+  readonly hostAddress: string;
+  readonly devices: readonly TopologyDevice[];
+  device(deviceId: string): TopologyDevice;
+  /** argv that runs `cmd` inside the device's namespace (spawn it without a shell). */
+  execArgv(deviceId: string, cmd: readonly string[]): string[];
+  link(deviceId: string): TcLink;
+  /** Removes everything of this run; safe to call twice; never throws. */
+  destroy(): Promise<DestroyReport>;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+function validateDeviceIds(ids: readonly string[]): void {
+  if (!Array.isArray(ids) || ids.length === 0) throw new UsageError('a topology needs at least one device');
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (typeof id !== 'string' || id.length === 0) throw new UsageError(`invalid device id ${JSON.stringify(id)}`);
+    if (seen.has(id)) throw new UsageError(`duplicate device id ${JSON.stringify(id)}`);
+    seen.add(id);
+  }
+}
+
+/** Host-side lines: bridge, namespaces, veth pairs (ns ends created inside their namespace). */
+function hostSetup(bridge: string, subnet: Subnet, devices: readonly TopologyDevice[]): BatchLine[] {
+  const lines: BatchLine[] = [
+    ['link', 'add', bridge, 'type', 'bridge'],
+    ['addr', 'add', `${subnet.hostAddress}/${subnet.prefixLen}`, 'dev', bridge],
+    ['link', 'set', bridge, 'up'],
+  ];
+  for (const d of devices) lines.push(['netns', 'add', d.netns]);
+  for (const d of devices) {
+    lines.push(['link', 'add', d.hostVeth, 'type', 'veth', 'peer', 'name', d.nsVeth, 'netns', d.netns]);
+    lines.push(['link', 'set', d.hostVeth, 'master', bridge, 'up']);
+  }
+  return lines;
+}
+
+/**
+ * Inside the namespace: loopback, the address, and with it the connected route to the
+ * whole run subnet (which holds the host address). No default route on purpose: a device
+ * can reach the host and the other devices of its run, nothing else.
+ */
+function namespaceSetup(subnet: Subnet, d: TopologyDevice): BatchLine[] {
+  return [
+    ['link', 'set', 'lo', 'up'],
+    ['addr', 'add', `${d.address}/${subnet.prefixLen}`, 'dev', d.nsVeth],
+    ['link', 'set', d.nsVeth, 'up'],
+  ];
+}
+
+/**
+ * Creates the run's bridge, namespaces and veth pairs. Everything is validated and named
+ * before the first command runs; if setup fails half-way, what was made is removed again.
+ */
+export async function createTopology(options: TopologyOptions): Promise<Topology> {
+  const prefix = assertRunPrefix(options.prefix ?? runPrefix(options.runId));
+  validateDeviceIds(options.deviceIds);
+  const runner = options.runner ?? spawnRunner;
+  const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
+  const ip = new Ip(runner);
+  const tc = new Tc(runner);
+  const bridge = bridgeName(prefix);
+  const names = options.deviceIds.map((_, i) => deviceNames(prefix, i));
+
+  const taken = [...(await ip.listIPv4()).map((a) => `${a.address}/${a.prefixLen}`), ...(await ip.listRoutes4())];
+  const subnet = chooseSubnet(options.runId, options.deviceIds.length, taken);
+  const devices: TopologyDevice[] = options.deviceIds.map((deviceId, index) => ({
+    deviceId,
+    index,
+    ...(names[index] as DeviceNames),
+    address: deviceAddress(subnet, index),
+  }));
+  const byId = new Map(devices.map((d) => [d.deviceId, d]));
+  const links = new Map<string, TcLink>();
+
+  const device = (deviceId: string): TopologyDevice => {
+    const d = byId.get(deviceId);
+    if (d === undefined) throw new UsageError(`unknown device ${JSON.stringify(deviceId)} in run ${options.runId}`);
+    return d;
+  };
+
+  let destroyed: Promise<DestroyReport> | undefined;
+  const topology: Topology = {
+    runId: options.runId,
+    prefix,
+    bridge,
+    subnet,
+    hostAddress: subnet.hostAddress,
+    devices,
+    device,
+    execArgv: (deviceId, cmd) => ['ip', 'netns', 'exec', device(deviceId).netns, ...cmd],
+    link: (deviceId) => {
+      const d = device(deviceId);
+      let link = links.get(d.deviceId);
+      if (link === undefined) {
+        link = new TcLink({ deviceId: d.deviceId, netns: d.netns, hostVeth: d.hostVeth, nsVeth: d.nsVeth, tc });
+        links.set(d.deviceId, link);
+      }
+      return link;
+    },
+    destroy: () => (destroyed ??= destroyNames(runner, bridge, devices)),
+  };
+
+  try {
+    await ip.batch(hostSetup(bridge, subnet, devices));
+    await settleOrThrow(devices, concurrency, (d) => ip.batch(namespaceSetup(subnet, d), { netns: d.netns }));
+  } catch (e) {
+    await topology.destroy();
+    throw e;
+  }
+  return topology;
+}
+
+async function settleOrThrow<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const errors = await settleLimit(items, limit, fn);
+  if (errors.length > 0) throw errors[0];
+}
+
+/**
+ * Best-effort teardown of one run's names: processes left in its namespaces first (a
+ * namespace with a live process survives `netns del`, and with it its veth), then host
+ * veths (which takes their peers), the bridge, and the namespace mounts.
+ */
+export async function destroyNames(
+  runner: Runner,
+  bridge: string | undefined,
+  devices: readonly Pick<DeviceNames, 'netns' | 'hostVeth'>[],
+): Promise<DestroyReport> {
+  const ip = new Ip(runner);
+  const errors: string[] = [];
+  const note = (what: string, e: unknown): void => {
+    errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
+  };
+  try {
+    const netns = devices.map((d) => d.netns);
+    const victims = [...(await pidsInNetns(netns)).values()].flat();
+    signalPids(victims, 'SIGKILL');
+    const stuck = await waitGone(victims);
+    if (stuck.length > 0) errors.push(`processes still alive: ${stuck.join(', ')}`);
+  } catch (e) {
+    note('killing namespace processes', e);
+  }
+  // Deleting only what exists keeps a second destroy() quiet; if listing fails we try all.
+  let exists = (_name: string): boolean => true;
+  try {
+    const present = new Set([...(await ip.listLinks()).map((l) => l.name), ...(await ip.listNetns())]);
+    exists = (name) => present.has(name);
+  } catch (e) {
+    note('listing links/namespaces', e);
+  }
+  const lines: BatchLine[] = [];
+  for (const d of devices) if (exists(d.hostVeth)) lines.push(['link', 'del', d.hostVeth]);
+  if (bridge !== undefined && exists(bridge)) lines.push(['link', 'del', bridge]);
+  for (const d of devices) if (exists(d.netns)) lines.push(['netns', 'del', d.netns]);
+  try {
+    await ip.batch(lines, { force: true });
+  } catch (e) {
+    note('teardown', e);
+  }
+  return { errors };
+}

@@ -1,0 +1,36 @@
+import type { Config } from '../src/config.js';
+import type { NetworkFacts } from './manifest.js';
+import { chooseNetworkMode, impairmentPlacement, probeCapabilities } from './net/probe.js';
+
+export interface NetworkChoice extends NetworkFacts {
+  impairments: NetworkFacts['impairments'] & {
+    /** What the userspace transport applies, in wall time (× timeScale); zeros when netem does it. */
+    wall: { delayMs: number; jitterMs: number; lossPct: number };
+  };
+}
+
+/**
+ * tc where the host can (root, netns, veth, bridge, htb), else userspace pacing
+ * (DESIGN.md 4.4). Delay, jitter and loss go to netem where the kernel has it; this
+ * kernel has none, so the userspace transport applies them, and the manifest says which.
+ */
+export async function chooseNetwork(config: Config): Promise<NetworkChoice> {
+  const requested = config.emulation.network;
+  const caps = requested === 'userspace' ? undefined : await probeCapabilities();
+  const { mode, reason } = caps ? chooseNetworkMode(requested, caps) : { mode: 'userspace' as const, reason: 'requested by the config' };
+  const { delayMs, jitterMs, lossPct } = config.channel;
+  const any = delayMs > 0 || jitterMs > 0 || lossPct > 0;
+  // Only the userspace path is wired; netem would take over where a kernel has it.
+  const placement = !any ? 'none' : 'userspace';
+  const why = !any
+    ? 'the config asks for no delay, jitter or loss'
+    : caps && impairmentPlacement(caps) === 'netem'
+      ? 'applied in the userspace transport (netem available but not used)'
+      : 'this kernel has no netem: applied in the userspace transport';
+  const t = config.emulation.timeScale;
+  return {
+    mode,
+    reason,
+    impairments: { delayMs, jitterMs, lossPct, placement, reason: why, wall: { delayMs: delayMs * t, jitterMs: jitterMs * t, lossPct } },
+  };
+}

@@ -1,0 +1,27 @@
+import type { Rates } from '../src/system.js';
+import type { Link } from './net/link.js';
+
+/**
+ * The userspace link (`network: "userspace"`): nothing in the kernel changes; the rates
+ * travel with each turn's control messages and the senders' token buckets pace the
+ * chunks at them.
+ */
+export class PacedLink implements Link {
+  private current: Rates | undefined;
+
+  constructor(readonly deviceId: string) {}
+
+  async setRates(upBps: number, downBps: number): Promise<void> {
+    this.current = { upBps, downBps };
+  }
+
+  get rates(): Rates {
+    if (!this.current) throw new Error(`link of ${this.deviceId}: rates not set`);
+    return this.current;
+  }
+}
+
+/** The rates a sender must pace at itself, or null where the kernel shapes the link. */
+export function pacing(link: Link): Rates | null {
+  return link instanceof PacedLink ? link.rates : null;
+}

@@ -1,0 +1,118 @@
+/**
+ * The embedded servers are child processes of the launcher. They must not outlive it, so
+ * every one is registered here; the launcher (which owns the signal and exit handlers)
+ * calls `stopAll()` on its orderly paths and `killAllSync()` from `process.on('exit')`,
+ * where nothing asynchronous can run any more.
+ */
+import { spawn } from 'node:child_process';
+import { constants, openSync, closeSync } from 'node:fs';
+import { access, readFile } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+
+const KILL_AFTER_MS = 2000;
+
+export interface ManagedChild {
+  readonly name: string;
+  readonly pid: number;
+  /** Resolves when the process has exited (never rejects). */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
+  /** SIGTERM, then SIGKILL after 2 s; idempotent. */
+  stop(): Promise<void>;
+}
+
+const live = new Set<ManagedChild>();
+
+/** Starts `file args` with stdout and stderr appended to `logFile`: early failures (a bad config) go there too. */
+export function spawnManaged(name: string, file: string, args: string[], logFile: string, options: { env?: NodeJS.ProcessEnv } = {}): ManagedChild {
+  const logFd = openSync(logFile, 'a');
+  let proc;
+  try {
+    // Its own process group: a terminal's Ctrl-C reaches the launcher only, which then
+    // stops the children in order instead of losing NATS mid-record.
+    proc = spawn(file, args, { stdio: ['ignore', logFd, logFd], detached: true, env: options.env ?? process.env });
+  } finally {
+    closeSync(logFd);
+  }
+  let done = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    proc.once('exit', (code, signal) => {
+      done = true;
+      resolve({ code, signal });
+    });
+    // A spawn failure (ENOENT, EACCES) emits 'error' and may never emit 'exit'.
+    proc.once('error', () => {
+      done = true;
+      resolve({ code: null, signal: null });
+    });
+  });
+  let stopping: Promise<void> | undefined;
+  const child: ManagedChild = {
+    name,
+    pid: proc.pid ?? -1,
+    exited,
+    hasExited: () => done,
+    stop() {
+      stopping ??= (async () => {
+        if (!done) {
+          proc.kill('SIGTERM');
+          const timer = setTimeout(() => proc.kill('SIGKILL'), KILL_AFTER_MS);
+          await exited;
+          clearTimeout(timer);
+        }
+        live.delete(child);
+      })();
+      return stopping;
+    },
+  };
+  live.add(child);
+  void exited.then(() => {
+    if (!stopping) live.delete(child);
+  });
+  return child;
+}
+
+export async function stopAll(): Promise<void> {
+  await Promise.all([...live].map((c) => c.stop()));
+}
+
+export function killAllSync(): void {
+  for (const c of live) {
+    if (!c.hasExited()) {
+      try {
+        process.kill(c.pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  live.clear();
+}
+
+/** Root's PATH often lacks the sbin directories where Debian puts nats-server. */
+const EXTRA_DIRS = ['/usr/sbin', '/usr/local/sbin', '/usr/local/bin', '/usr/bin', '/sbin', '/bin'];
+
+export async function findExecutable(name: string): Promise<string | undefined> {
+  const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...EXTRA_DIRS];
+  for (const dir of dirs) {
+    const candidate = join(dir, name);
+    try {
+      await access(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+export async function logTail(logFile: string, lines = 3): Promise<string> {
+  try {
+    const text = await readFile(logFile, 'utf8');
+    return text.trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

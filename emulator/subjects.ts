@@ -1,0 +1,42 @@
+/**
+ * Every NATS subject of a run, namespaced by its id (DESIGN.md 4.2). Actors know each
+ * other only through these, so a device on another host joins with a NATS URL alone.
+ */
+export type ActorName = 'server' | `device.${string}`;
+
+export function deviceActor(deviceId: string): ActorName {
+  return `device.${deviceId}`;
+}
+
+export class Subjects {
+  readonly root: string;
+
+  constructor(readonly runId: string) {
+    this.root = `sledge.${runId}`;
+  }
+
+  /** Request/reply control of one actor (prepare, turn, shutdown). */
+  control(actor: ActorName): string {
+    return `${this.root}.ctl.${actor}`;
+  }
+
+  /** Payload chunks addressed to one actor. */
+  data(actor: ActorName): string {
+    return `${this.root}.data.${actor}`;
+  }
+
+  /** Small event notices to one actor (the server's "gradient is coming"). */
+  events(actor: ActorName): string {
+    return `${this.root}.evt.${actor}`;
+  }
+
+  /** Actors announce themselves here once they listen. */
+  get ready(): string {
+    return `${this.root}.ready`;
+  }
+
+  /** Everything of the run, for tests and for counting foreign traffic. */
+  get all(): string {
+    return `${this.root}.>`;
+  }
+}

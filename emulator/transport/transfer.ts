@@ -1,0 +1,10 @@
+/**
+ * The payload transport (DESIGN.md 4.2–4.4): real bytes of the modelled size between a
+ * device and the edge server over NATS, chunked, flow-controlled by a credit window,
+ * paced by a userspace link model when the kernel does not shape, with optional
+ * userspace delay, jitter and loss.
+ */
+export { sendPayload, DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW, DEFAULT_ACK_TIMEOUT_MS, type SendOptions, type SendResult } from './send.js';
+export { PayloadReceiver, type Received, type ReceiveRejectReason } from './receive.js';
+export { MAX_CHUNK_BYTES, MAX_TAG_BYTES, type RejectReason } from './frame.js';
+export type { Impairment } from './impairment.js';

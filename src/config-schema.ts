@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+/** Section schemas of the experiment config (DESIGN.md section 2): strict, ranges checked. */
+const positive = () => z.number().gt(0);
+const posInt = () => z.number().int().min(1);
+
+export const modelSchema = z.strictObject({
+  preset: z.string().optional(),
+  layers: z.number().int().min(2).optional(),
+  hidden: posInt().optional(),
+  ffn: posInt().optional(),
+  heads: posInt().optional(),
+  kvHeads: posInt().optional(),
+  vocab: posInt().optional(),
+  mlp: z.enum(['gated', 'plain']).optional(),
+});
+
+export const trainingSchema = z.strictObject({
+  seqLen: posInt(),
+  batch: posInt(),
+  iterations: posInt().default(1),
+  backwardFactor: positive().default(2),
+  bytesPerActivation: positive().default(2),
+  bytesPerWeight: positive().default(2),
+  activationFactor: z.number().min(0).default(16),
+  lora: z
+    .strictObject({
+      rank: posInt().default(8),
+      matricesPerLayer: posInt().default(2),
+      bytesPerParam: positive().default(2),
+    })
+    .default({ rank: 8, matricesPerLayer: 2, bytesPerParam: 2 }),
+  cutRange: z.tuple([posInt(), posInt()]).optional(),
+});
+
+export const serverSchema = z.strictObject({
+  freqHz: z.strictObject({ min: positive(), max: positive() }),
+  flopsPerCycle: positive(),
+  kappa: positive(),
+  staticPowerW: z.number().min(0).default(0),
+  txPowerDbm: z.number().optional(),
+});
+
+/** Every device field but the id, so the generated form can reuse the rules. */
+export const deviceFields = {
+  freqHz: positive(),
+  flopsPerCycle: positive(),
+  kappa: z.number().min(0),
+  memoryBytes: positive(),
+  txPowerDbm: z.number(),
+  distanceM: positive().optional(),
+  bandwidthHz: positive().optional(),
+};
+export type DeviceField = keyof typeof deviceFields;
+
+export const deviceSchema = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (it becomes a NATS subject token)'), ...deviceFields });
+
+const impairments = {
+  delayMs: z.number().min(0).default(0),
+  jitterMs: z.number().min(0).default(0),
+  lossPct: z.number().min(0).lt(100).default(0),
+};
+
+export const shannonSchema = z.strictObject({
+  model: z.literal('shannon'),
+  fading: z.enum(['none', 'rayleigh']).default('rayleigh'),
+  noiseDbmPerHz: z.number(),
+  refLossDb: z.number(),
+  pathLossExponent: positive(),
+  ...impairments,
+});
+
+const seriesSchema = z.strictObject({
+  upBps: z.array(positive()).min(1),
+  downBps: z.array(positive()).min(1),
+});
+
+export const traceSchema = z.strictObject({
+  model: z.literal('trace'),
+  trace: z.union([z.string().min(1), z.record(z.string(), seriesSchema)]),
+  ...impairments,
+});
+
+export const emulationSchema = z
+  .strictObject({
+    timeScale: positive().default(1),
+    payloadScale: positive().max(1).default(1),
+    network: z.enum(['auto', 'tc', 'userspace']).default('auto'),
+    workload: z.enum(['sleep', 'spin']).default('sleep'),
+    controlTimeoutS: positive().default(30),
+  })
+  .default({ timeScale: 1, payloadScale: 1, network: 'auto', workload: 'sleep', controlTimeoutS: 30 });
+
+export const topSchema = z.strictObject({
+  name: z.string().min(1).default('sledge'),
+  seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
+  rounds: z.number().int().min(1).max(1_000_000),
+  mode: z.literal('sequential').default('sequential'),
+  model: z.unknown(),
+  training: z.unknown(),
+  server: z.unknown(),
+  devices: z.unknown(),
+  channel: z.unknown(),
+  strategy: z.looseObject({ name: z.string() }).default({ name: 'card' }),
+  emulation: z.unknown(),
+});

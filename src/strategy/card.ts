@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { Server, Rates } from '../system.js';
+import type { TurnCostModel } from '../cost.js';
+import { formatSpec, type StrategyDefinition, type TurnContext } from './strategy.js';
+
+export const cardParams = z.strictObject({
+  weightDelay: z.number().min(0).max(1).default(0.5),
+  energyScale: z.number().gt(0).default(1),
+});
+export type CardParams = z.output<typeof cardParams>;
+
+/**
+ * For a fixed cut, J(f) = w*C/f + (1-w)*nu*(P0*C/f + kappa*C*f^2) + const is convex in
+ * f and C cancels from dJ/df = 0, so one frequency serves every cut:
+ * f* = cbrt((w + (1-w)*nu*P0) / (2*(1-w)*nu*kappa)), clamped to the GPU's range.
+ */
+export function cardFrequency(server: Server, { weightDelay: w, energyScale: nu }: CardParams): number {
+  const { min, max } = server.freqHz;
+  if (w >= 1) return max;
+  const f = Math.cbrt((w + (1 - w) * nu * server.staticPowerW) / (2 * (1 - w) * nu * server.kappa));
+  return Math.min(max, Math.max(min, f));
+}
+
+/** CARD's objective J = w*total + (1-w)*nu*serverEnergy for one turn. */
+export function cardObjective(cost: TurnCostModel, cut: number, f: number, rates: Rates, p: CardParams): number {
+  return p.weightDelay * cost.delay(cut, f, rates).total + (1 - p.weightDelay) * p.energyScale * cost.serverEnergy(cut, f);
+}
+
+/** Brute force over the feasible cuts; a tie within a relative 1e-9 keeps the smaller cut. */
+export function bestCut(turn: TurnContext, f: number, p: CardParams): number {
+  let best = turn.feasibleCuts[0] as number;
+  let bestJ = Infinity;
+  for (const cut of turn.feasibleCuts) {
+    const j = cardObjective(turn.cost, cut, f, turn.rates, p);
+    if (j < bestJ - 1e-9 * Math.abs(bestJ)) {
+      best = cut;
+      bestJ = j;
+    }
+  }
+  return best;
+}
+
+export const card: StrategyDefinition<typeof cardParams> = {
+  name: 'card',
+  summary: 'CARD: closed-form GPU frequency, brute-force cut minimising w*delay + (1-w)*nu*energy',
+  params: cardParams,
+  create(params, env) {
+    const freqHz = cardFrequency(env.server, params);
+    return {
+      spec: formatSpec('card', params),
+      decide: (turn) => ({ cut: bestCut(turn, freqHz, params), freqHz }),
+    };
+  },
+};

@@ -1,0 +1,29 @@
+import { ShannonChannel, TraceChannel, type Channel } from './channel.js';
+import type { Config } from './config.js';
+import { TurnCostModel } from './cost.js';
+import { SplitModel } from './split.js';
+import { createStrategy, type StrategyChoice } from './strategy/registry.js';
+import type { Strategy } from './strategy/strategy.js';
+
+/** A validated config made into the objects the planner and the emulator work with. */
+export class SystemModel {
+  readonly split: SplitModel;
+  readonly channel: Channel;
+  readonly feasibleCuts: ReadonlyMap<string, readonly number[]>;
+  readonly costModels: ReadonlyMap<string, TurnCostModel>;
+
+  constructor(readonly config: Config) {
+    this.split = new SplitModel(config.model, config.training);
+    this.channel =
+      config.channel.model === 'trace'
+        ? new TraceChannel(config.channel.trace)
+        : new ShannonChannel(config.channel, config.server.txPowerDbm ?? 0, config.seed);
+    this.feasibleCuts = new Map(config.devices.map((d) => [d.id, this.split.feasibleCuts(d.memoryBytes)]));
+    this.costModels = new Map(config.devices.map((d) => [d.id, new TurnCostModel(this.split, config.server, d)]));
+  }
+
+  /** Builds a strategy for this system; throws StrategyError for a choice that cannot work. */
+  strategy(choice: StrategyChoice = this.config.strategy): Strategy {
+    return createStrategy(choice, { seed: this.config.seed, server: this.config.server, feasibleCuts: this.feasibleCuts });
+  }
+}
