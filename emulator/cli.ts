@@ -2,6 +2,10 @@
 import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
+import { registerReport } from './commands/report.js';
+import { registerCompare } from './commands/compare.js';
+import { registerSweep } from './commands/sweep.js';
+import { registerWatch } from './commands/watch.js';
 
 const program = new Command();
 program
@@ -13,6 +17,10 @@ program
 
 registerPlan(program);
 registerRun(program);
+registerReport(program);
+registerCompare(program);
+registerSweep(program);
+registerWatch(program);
 
 function fail(err: unknown): never {
   const verbose = program.opts().verbose || process.argv.includes('--verbose');

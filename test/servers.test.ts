@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stopAll } from '../emulator/servers/child.js';
+import { RunError } from '../emulator/errors.js';
+import { killAllSync, stopAll } from '../emulator/servers/child.js';
 import { startNats, type EmbeddedNats } from '../emulator/servers/nats-server.js';
 import { startRedis, type EmbeddedRedis } from '../emulator/servers/redis-server.js';
 
@@ -48,7 +49,7 @@ describe('embedded servers', () => {
     expect(nats.url).toBe(`nats://127.0.0.1:${nats.port}`);
     const nc = await connect({ servers: nats.url, token: nats.token });
     expect(nc.info?.max_payload).toBeGreaterThanOrEqual(512 * 1024 + 256);
-    const sub = nc.subscribe('echo', { callback: (_e, m) => m.respond(m.data) });
+    const sub = nc.subscribe('echo', { callback: (_e, m) => void m.respond(m.data) });
     const reply = await nc.request('echo', new Uint8Array(512 * 1024 + 64), { timeout: 5000 });
     expect(reply.data.length).toBe(512 * 1024 + 64);
     sub.unsubscribe();
@@ -75,6 +76,12 @@ describe('embedded servers', () => {
     const cmd = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
     expect(await cmd(nats.pid)).toContain('sledge-t1/nats.conf');
     expect(await cmd(redis.pid)).toContain('sledge-t1/redis.conf');
+    expect(nats.logFile).toBe(join(root, 'sledge-t1', 'nats.log'));
+    expect(redis.logFile).toBe(join(root, 'sledge-t1', 'redis.log'));
+  });
+
+  it('reports an address it cannot bind as a RunError', async () => {
+    await expect(startNats({ dir: join(root, 'sledge-t2'), host: '192.0.2.1', runId: 't2' })).rejects.toThrow(RunError);
   });
 
   it('stop() ends the processes, closes the ports and is idempotent', async () => {
@@ -85,5 +92,17 @@ describe('embedded servers', () => {
     expect(isAlive(redis.pid)).toBe(false);
     expect(await portOpen(nats.host, nats.port)).toBe(false);
     expect(await portOpen(redis.host, redis.port)).toBe(false);
+  });
+});
+
+describe('child registry', () => {
+  it('killAllSync() (for process.on("exit")) leaves no server behind', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'sledge-test-kill-'));
+    const [n, r] = await Promise.all([startNats({ dir: join(root, 'sledge-t3'), runId: 't3' }), startRedis({ dir: join(root, 'sledge-t3'), runId: 't3' })]);
+    killAllSync();
+    for (let i = 0; i < 100 && (isAlive(n.pid) || isAlive(r.pid)); i++) await new Promise((res) => setTimeout(res, 20));
+    expect(isAlive(n.pid) || isAlive(r.pid)).toBe(false);
+    await Promise.all([n.stop(), r.stop()]); // still idempotent afterwards
+    await rm(root, { recursive: true, force: true });
   });
 });

@@ -55,7 +55,7 @@ export class DeviceActor extends Actor {
   }
 
   private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number) {
-    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs };
+    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs, ackTimeoutMs: timeoutMs };
     if (this.deps.impairment) opts.impairment = this.deps.impairment;
     return sendPayload(this.deps.nc, opts);
   }

@@ -18,6 +18,8 @@ export interface EmbeddedNats {
   host: string;
   port: number;
   pid: number;
+  /** The server's own log; the launcher links or copies it into runs/<id>/. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     },
     probe: (port) => canConnect(hostPort(host, port), token),
   });
-  return { url: `nats://${hostPort(host, port)}`, token, host, port, pid: child.pid, stop: () => child.stop() };
+  return { url: `nats://${hostPort(host, port)}`, token, host, port, pid: child.pid, logFile, stop: () => child.stop() };
 }
 
 function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number }): string {

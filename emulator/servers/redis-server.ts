@@ -18,6 +18,8 @@ export interface EmbeddedRedis {
   host: string;
   port: number;
   pid: number;
+  /** The server's own log; the launcher links or copies it into runs/<id>/. */
+  logFile: string;
   stop(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function startRedis(opts: RedisOptions): Promise<EmbeddedRedis> {
     },
     probe: (port) => pingWithPassword(host, port, password),
   });
-  return { url: `redis://:${password}@${hostPort(host, port)}`, password, host, port, pid: child.pid, stop: () => child.stop() };
+  return { url: `redis://:${password}@${hostPort(host, port)}`, password, host, port, pid: child.pid, logFile, stop: () => child.stop() };
 }
 
 function redisConfig(c: { host: string; port: number; password: string; dir: string; logFile: string; runId: string }): string {

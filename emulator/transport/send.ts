@@ -4,11 +4,12 @@
  * not yet acknowledged, so that NATS never buffers more than a window whatever the link.
  */
 import { randomInt } from 'node:crypto';
-import { createInbox, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
 import { waitUntil } from './clock.js';
 import { chunkCount, chunkLength, decodeAck, encodeData, MAX_CHUNK_BYTES, MAX_TAG_BYTES } from './frame.js';
 import { planDeliveries, type Impairment } from './impairment.js';
+import { roundTripMs, sampleRoundTrip } from './round-trip.js';
 
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
 export const DEFAULT_WINDOW = 8;
@@ -49,126 +50,123 @@ export interface SendResult {
 
 const zeros = new Uint8Array(MAX_CHUNK_BYTES);
 
-/**
- * A chunk needs time to cross NATS (about 1-3 ms for 256 KiB on loopback) and its ack
- * time to come back. A paced chunk is therefore published that much before its planned
- * time, so that its ack, not its publication, lands on the link's schedule and a
- * transfer measures 8N/rate rather than 8N/rate plus one NATS round trip. The lead never
- * exceeds the chunk's own serialization time: no byte is out before its link slot begins.
- * The round trip is the median of the last few paced chunks on the connection (a median,
- * because a GC pause or a busy core makes single samples spike; unpaced chunks queue
- * behind each other and would overstate it).
- */
-const roundTrips = new WeakMap<NatsConnection, number[]>();
-const ROUND_TRIP_SAMPLES = 9;
-
-function roundTripMs(nc: NatsConnection): number {
-  const s = [...(roundTrips.get(nc) ?? [])].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)] ?? 0;
-}
-
-function sampleRoundTrip(nc: NatsConnection, ms: number): void {
-  const s = roundTrips.get(nc) ?? [];
-  s.push(ms);
-  if (s.length > ROUND_TRIP_SAMPLES) s.shift();
-  roundTrips.set(nc, s);
-}
 const utf8 = new TextEncoder();
 
 export async function sendPayload(nc: NatsConnection, opts: SendOptions): Promise<SendResult> {
-  const chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
-  const window = opts.window ?? DEFAULT_WINDOW;
-  checkOptions(opts, chunkBytes, window);
-  const { subject, tag, bytes: totalBytes } = opts;
-  const totalChunks = chunkCount(totalBytes, chunkBytes);
-  const sizes = Array.from({ length: totalChunks }, (_, seq) => chunkLength(seq, totalBytes, chunkBytes));
-  const plan = planDeliveries(sizes, opts.rateBps, opts.impairment);
-  const transferId = randomInt(0, 2 ** 32);
-  const header = { transferId, totalChunks, chunkBytes, totalBytes, tag };
-
-  const acked = new Uint8Array(totalChunks);
-  const published = new Uint8Array(totalChunks);
-  const publishedAt = new Float64Array(totalChunks);
-  const paced = opts.rateBps !== null;
-  let inFlight = 0;
-  let ackedCount = 0;
-  let rejected = 0;
-  let completedAt = 0;
-  let failure: Error | undefined;
-  const abort = new AbortController();
-  let wake: (() => void) | undefined;
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
-  const nextEvent = () => new Promise<void>((r) => (wake = r));
-  const fail = (err: Error) => {
-    failure ??= err;
-    abort.abort();
-    notify();
-  };
-  const where = `payload ${tag} to ${subject}`;
-
-  const ackTimeoutMs = opts.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
-  // Only outstanding chunks can stall; the timer is re-armed on every publish into an empty window and every ack.
-  const stall = setTimeout(() => {
-    if (inFlight > 0) fail(new RunError(`${where}: no ack for ${ackTimeoutMs} ms with ${inFlight} chunks outstanding`));
-  }, ackTimeoutMs);
-  const overall = setTimeout(() => fail(new RunError(`${where} timed out after ${opts.timeoutMs} ms (${ackedCount}/${totalChunks} chunks acknowledged)`)), opts.timeoutMs);
-
-  const onAck = (err: Error | null, msg: Msg) => {
-    if (err) return fail(new RunError(`${where}: ack subscription failed: ${err.message}`, { cause: err }));
-    // The server answers a publication nobody is subscribed to with a 503 status on its reply subject.
-    if (msg.headers?.code === 503) return fail(new RunError(`${where}: no receiver is subscribed`));
-    const d = decodeAck(msg.data);
-    if (!d.ok || d.frame.transferId !== transferId || d.frame.seq >= totalChunks || !published[d.frame.seq]) {
-      rejected++;
-      return;
-    }
-    if (acked[d.frame.seq]) return;
-    const now = performance.now();
-    if (paced) sampleRoundTrip(nc, now - (publishedAt[d.frame.seq] ?? now));
-    acked[d.frame.seq] = 1;
-    ackedCount++;
-    inFlight--;
-    stall.refresh();
-    if (ackedCount === totalChunks) completedAt = now;
-    notify();
-  };
-  const inbox = createInbox();
-  const sub = nc.subscribe(inbox, { callback: onAck });
-
-  const startedAt = performance.now();
-  try {
-    for (const { seq, atMs } of plan.deliveries) {
-      const len = sizes[seq] ?? 0;
-      const leadMs = paced ? Math.min(roundTripMs(nc), (8000 * len) / (opts.rateBps ?? Infinity)) : 0;
-      await waitUntil(startedAt + atMs - leadMs, abort.signal);
-      while (inFlight >= window && !failure) await nextEvent();
-      if (failure) throw failure;
-      if (inFlight === 0) stall.refresh();
-      try {
-        nc.publish(subject, encodeData({ ...header, seq }, zeros.subarray(0, len)), { reply: inbox });
-      } catch (err) {
-        throw new RunError(`${where}: publish failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-      }
-      published[seq] = 1;
-      publishedAt[seq] = performance.now();
-      inFlight++;
-    }
-    while (ackedCount < totalChunks && !failure) await nextEvent();
-    if (failure) throw failure;
-  } finally {
-    clearTimeout(stall);
-    clearTimeout(overall);
-    if (!nc.isClosed()) sub.unsubscribe();
-  }
-  return { bytes: totalBytes, chunks: totalChunks, startedAt, completedAt, resent: plan.resent, rejected };
+  return new OutgoingTransfer(nc, opts).run();
 }
 
-function checkOptions(o: SendOptions, chunkBytes: number, window: number): void {
-  const where = `payload ${o.tag} to ${o.subject}`;
+class OutgoingTransfer {
+  private readonly chunkBytes: number;
+  private readonly window: number;
+  private readonly where: string;
+  private readonly sizes: number[];
+  private readonly transferId = randomInt(0, 2 ** 32);
+  private readonly acked: Uint8Array;
+  private readonly publishedAt: Float64Array; // 0 = not yet published
+  private inFlight = 0;
+  private ackedCount = 0;
+  private rejected = 0;
+  private completedAt = 0;
+  private failure: Error | undefined;
+  private readonly abort = new AbortController();
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly opts: SendOptions,
+  ) {
+    this.chunkBytes = opts.chunkBytes ?? DEFAULT_CHUNK_BYTES;
+    this.window = opts.window ?? DEFAULT_WINDOW;
+    this.where = `payload ${opts.tag} to ${opts.subject}`;
+    checkOptions(opts, this.chunkBytes, this.window, this.where);
+    const n = chunkCount(opts.bytes, this.chunkBytes);
+    this.sizes = Array.from({ length: n }, (_, seq) => chunkLength(seq, opts.bytes, this.chunkBytes));
+    this.acked = new Uint8Array(n);
+    this.publishedAt = new Float64Array(n);
+  }
+
+  async run(): Promise<SendResult> {
+    const { nc, opts, sizes, where } = this;
+    const plan = planDeliveries(sizes, opts.rateBps, opts.impairment);
+    const header = { transferId: this.transferId, totalChunks: sizes.length, chunkBytes: this.chunkBytes, totalBytes: opts.bytes, tag: opts.tag };
+    const ackTimeoutMs = opts.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
+    // Only outstanding chunks can stall; re-armed on every publish into an empty window and every ack.
+    const stall = setTimeout(() => {
+      if (this.inFlight > 0) this.fail(`no ack for ${ackTimeoutMs} ms with ${this.inFlight} chunks outstanding`);
+    }, ackTimeoutMs);
+    const overall = setTimeout(() => this.fail(`timed out after ${opts.timeoutMs} ms (${this.ackedCount}/${sizes.length} chunks acknowledged)`), opts.timeoutMs);
+    const inbox = createInbox();
+    let sub: Subscription | undefined;
+    const startedAt = performance.now();
+    try {
+      sub = nc.subscribe(inbox, { callback: (err, msg) => this.onAck(err, msg, stall) });
+      for (const { seq, atMs } of plan.deliveries) {
+        const len = sizes[seq] ?? 0;
+        // Early by one NATS round trip so that the ack lands on the planned time (round-trip.ts).
+        const leadMs = opts.rateBps === null ? 0 : Math.min(roundTripMs(nc), (8000 * len) / opts.rateBps);
+        await waitUntil(startedAt + atMs - leadMs, this.abort.signal);
+        while (this.inFlight >= this.window && !this.failure) await this.nextEvent();
+        if (this.failure) throw this.failure;
+        if (this.inFlight === 0) stall.refresh();
+        try {
+          nc.publish(opts.subject, encodeData({ ...header, seq }, zeros.subarray(0, len)), { reply: inbox });
+        } catch (err) {
+          throw new RunError(`${where}: publish failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+        }
+        this.publishedAt[seq] = performance.now();
+        this.inFlight++;
+      }
+      while (this.ackedCount < sizes.length && !this.failure) await this.nextEvent();
+      if (this.failure) throw this.failure;
+    } finally {
+      clearTimeout(stall);
+      clearTimeout(overall);
+      if (sub && !nc.isClosed()) sub.unsubscribe();
+    }
+    return { bytes: opts.bytes, chunks: sizes.length, startedAt, completedAt: this.completedAt, resent: plan.resent, rejected: this.rejected };
+  }
+
+  private onAck(err: Error | null, msg: Msg, stall: NodeJS.Timeout): void {
+    if (err) return this.fail(`ack subscription failed: ${err.message}`, err);
+    // The server answers a publication nobody is subscribed to with a 503 status on its reply subject.
+    if (msg.headers?.code === 503) return this.fail('no receiver is subscribed');
+    const d = decodeAck(msg.data);
+    const publishedAt = d.ok && d.frame.transferId === this.transferId ? this.publishedAt[d.frame.seq] : undefined;
+    if (!d.ok || !publishedAt) {
+      this.rejected++;
+      return;
+    }
+    const seq = d.frame.seq;
+    if (this.acked[seq]) return;
+    const now = performance.now();
+    if (this.opts.rateBps !== null) sampleRoundTrip(this.nc, now - publishedAt);
+    this.acked[seq] = 1;
+    this.ackedCount++;
+    this.inFlight--;
+    stall.refresh();
+    if (this.ackedCount === this.sizes.length) this.completedAt = now;
+    this.notify();
+  }
+
+  private fail(reason: string, cause?: unknown): void {
+    this.failure ??= new RunError(`${this.where}: ${reason}`, { cause });
+    this.abort.abort();
+    this.notify();
+  }
+
+  private nextEvent(): Promise<void> {
+    return new Promise((r) => (this.wake = r));
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+}
+
+function checkOptions(o: SendOptions, chunkBytes: number, window: number, where: string): void {
   const bad = (rule: string) => {
     throw new RangeError(`${where}: ${rule}`);
   };

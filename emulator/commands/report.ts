@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { writeReport } from '../report/report.js';
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('write a self-contained report.html (inline SVG charts, nothing fetched) for a run or a comparison directory')
+    .argument('<dir>', 'a run directory (summary.json) or a comparison directory (compare.json)')
+    .option('-o, --out <file>', 'where the HTML goes (default <dir>/report.html)')
+    .action(async (dir: string, opts: { out?: string }) => {
+      // the path alone on stdout, so that scripts can pick it up
+      process.stdout.write(`${await writeReport(dir, opts.out)}\n`);
+    });
+}

@@ -1,0 +1,78 @@
+import type { Config } from '../../src/config.js';
+import type { ComparedRun, Comparison } from '../experiment/comparison.js';
+import type { OverrideValue } from '../experiment/overrides.js';
+import { describeConfig } from './plan-text.js';
+import { num, pct, table } from './table.js';
+
+/**
+ * The end of `sledge compare`: every strategy's predicted and measured figures, then the
+ * reference's reductions against each other strategy in the form of the paper's headline
+ * ("x% lower average training delay and y% lower server energy than the benchmarks").
+ */
+export function formatComparisonRuns(config: Config, c: Comparison, dir: string): string {
+  const lines = [
+    describeConfig(config),
+    `${c.strategies.length} emulation runs in ${dir}/ (measured in emulated seconds = wall ÷ timeScale ${config.emulation.timeScale}; payloads × ${config.emulation.payloadScale})`,
+    '',
+    figuresTable(c.strategies),
+    '',
+  ];
+  if (c.reductions.length === 0) {
+    lines.push(`no reductions: the reference ${c.reference} ${c.strategies.some((r) => r.strategy === c.reference && r.status === 'finished') ? 'has no finished run to compare with' : 'did not finish'}`);
+  } else {
+    lines.push(headline(c));
+  }
+  lines.push('', `compare.json, compare.csv and a directory per run: ${dir}/`);
+  return lines.join('\n');
+}
+
+/** The reference's reductions only: what reproduce-paper prints as the paper's headline. */
+export function headline(c: Comparison): string {
+  const rows: (string | number)[][] = c.reductions.map((r) => [r.strategy, pct(r.predicted.delay), pct(r.measured.delay), pct(r.predicted.serverEnergy), pct(r.measured.serverEnergy)]);
+  if (c.reductions.length > 1) {
+    const mean = (f: (r: Comparison['reductions'][number]) => number) => pct(c.reductions.reduce((a, r) => a + f(r), 0) / c.reductions.length);
+    rows.push(['mean over benchmarks', mean((r) => r.predicted.delay), mean((r) => r.measured.delay), mean((r) => r.predicted.serverEnergy), mean((r) => r.measured.serverEnergy)]);
+  }
+  return [
+    `${c.reference} against each benchmark: reduction = 1 - ${shortName(c.reference)}/benchmark, same channel draws`,
+    table(['\nbenchmark', 'avg training delay reduction\npredicted', '\nmeasured', 'server energy reduction\npredicted', '\nmeasured'], rows),
+  ].join('\n');
+}
+
+function figuresTable(runs: readonly ComparedRun[]): string {
+  const rows = runs.map((r) => [
+    r.status === 'finished' ? r.strategy : `${r.strategy} (${r.status})`,
+    num(r.predicted.avgRoundDelay),
+    num(r.measured.avgRoundDelay),
+    num(r.predicted.avgServerEnergy),
+    num(r.measured.avgServerEnergy),
+    r.turns,
+    r.run,
+  ]);
+  return table(['\nstrategy', 'avg round delay (s)\npredicted', '\nmeasured', 'avg server energy (J)\npredicted', '\nmeasured', '\nturns', '\nrun'], rows, ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
+}
+
+/** The end of `sledge sweep`: a row per point and strategy. */
+export function formatSweep(config: Config, paths: readonly string[], rows: readonly { values: OverrideValue[]; run: ComparedRun }[], dir: string): string {
+  const body = rows.map(({ values, run }) => [
+    ...values.map(String),
+    run.status === 'finished' ? run.strategy : `${run.strategy} (${run.status})`,
+    num(run.predicted.avgRoundDelay),
+    num(run.measured.avgRoundDelay),
+    num(run.predicted.avgServerEnergy),
+    num(run.measured.avgServerEnergy),
+    run.turns,
+  ]);
+  const head = [...paths.map((p) => `\n${p}`), '\nstrategy', 'avg round delay (s)\npredicted', '\nmeasured', 'avg server energy (J)\npredicted', '\nmeasured', '\nturns'];
+  return [
+    `${describeConfig(config)} (before --set)`,
+    '',
+    table(head, body, head.map((_, i) => (i === paths.length ? 'left' : 'right'))),
+    '',
+    `sweep.csv and a directory per point (compare.json, a directory per run): ${dir}/`,
+  ].join('\n');
+}
+
+function shortName(spec: string): string {
+  return spec.split(':')[0] ?? spec;
+}

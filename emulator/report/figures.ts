@@ -1,0 +1,52 @@
+import type { TopLevelSpec } from 'vega-lite';
+import { cutsChart } from './charts/cuts.js';
+import { fidelityChart } from './charts/fidelity.js';
+import { phasesChart } from './charts/phases.js';
+import { roundsChart } from './charts/rounds.js';
+import type { ReportInput } from './inputs.js';
+import { deviceOrder, phaseBreakdown, roundRows, turnRows } from './rows.js';
+
+/** A chart of the report: its id (stable, tests find it by it), its caption, and its spec. */
+export interface Figure {
+  id: string;
+  title: string;
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+export const FIGURE_IDS = ['fig-rounds', 'fig-phases', 'fig-cuts', 'fig-fidelity'] as const;
+
+export function figuresOf(input: ReportInput): Figure[] {
+  const strategies = input.runs.map((r) => r.label);
+  const devices = deviceOrder(input.runs);
+  const turns = turnRows(input.runs);
+  const breakdown = phaseBreakdown(input);
+  const compare = input.kind === 'compare';
+  const cutRange = input.runs[0]?.manifest.config.training.cutRange;
+  return [
+    {
+      id: 'fig-rounds',
+      title: 'Per-round delay and server energy',
+      caption: `Each round's delay (the sum of its turns) and server energy${compare ? ', one colour per strategy' : ''}. Solid: measured by the emulator; dashed: predicted by the analytic model.`,
+      spec: roundsChart(roundRows(input.runs), strategies),
+    },
+    {
+      id: 'fig-phases',
+      title: 'Phase breakdown of a turn',
+      caption: `The mean measured turn ${compare ? 'of each strategy' : 'of each device'}, stacked in the order the seven phases happen. The black tick marks the mean predicted turn total.`,
+      spec: phasesChart(breakdown),
+    },
+    {
+      id: 'fig-cuts',
+      title: 'Cut decisions against the uplink rate',
+      caption: `The cut layer decided for each turn against that turn's uplink rate, one colour per device${compare ? ', one panel per strategy (the same channel draws in every panel)' : ''}.`,
+      spec: cutsChart(turns, { strategies, devices, ...(cutRange ? { cutRange } : {}) }),
+    },
+    {
+      id: 'fig-fidelity',
+      title: 'Predicted against measured',
+      caption: `Every turn's measured total against its predicted total, one colour per ${compare ? 'strategy' : 'device'}. The dashed diagonal is y = x: points above it took longer than the model predicts.`,
+      spec: fidelityChart(turns, compare ? { colour: 'strategy', domain: strategies } : { colour: 'device', domain: devices }),
+    },
+  ];
+}

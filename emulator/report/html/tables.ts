@@ -1,0 +1,92 @@
+import { num, pct } from '../../format/table.js';
+import type { ReportInput, ReportRun } from '../inputs.js';
+import { esc } from './escape.js';
+
+/** The numbers a paper quotes: averages predicted and measured, reductions, fidelity per phase. */
+type Cell = string | { html: string; cls?: string };
+
+function table(head: string[][], rows: Cell[][]): string {
+  const th = head.map((row) => `<tr>${row.join('')}</tr>`).join('\n');
+  const td = rows.map((r) => `<tr>${r.map((c) => (typeof c === 'string' ? `<td>${c}</td>` : `<td${c.cls ? ` class="${c.cls}"` : ''}>${c.html}</td>`)).join('')}</tr>`).join('\n');
+  return `<table>\n<thead>\n${th}\n</thead>\n<tbody>\n${td}\n</tbody>\n</table>`;
+}
+
+const ratio = (m: number, p: number) => (p > 0 ? num(m / p, 4) : '–');
+const h = (text: string, span = 1, rows = 1) => `<th${span > 1 ? ` colspan="${span}"` : ''}${rows > 1 ? ` rowspan="${rows}"` : ''}>${esc(text)}</th>`;
+
+export function averagesTable(runs: readonly ReportRun[]): string {
+  const head = [
+    [h('strategy', 1, 2), h('avg round delay (emulated s)', 3), h('avg server energy (J)', 3), h('turns', 1, 2)],
+    [h('predicted'), h('measured'), h('meas./pred.'), h('predicted'), h('measured'), h('meas./pred.')],
+  ];
+  const rows = runs.map((r) => {
+    const p = r.summary.predicted;
+    const m = r.summary.measured;
+    return [
+      `<code>${esc(r.label)}</code>`,
+      num(p.avgRoundDelay),
+      num(m.avgRoundDelay),
+      ratio(m.avgRoundDelay, p.avgRoundDelay),
+      num(p.avgServerEnergy),
+      num(m.avgServerEnergy),
+      ratio(m.avgServerEnergy, p.avgServerEnergy),
+      esc(`${r.summary.turnsDone}/${r.summary.turnsPlanned}`),
+    ];
+  });
+  return table(head, rows);
+}
+
+/** (other − reference) / other: the paper's "x% lower than the benchmark"; negative means the reference did worse. */
+export function reductionsTable(input: ReportInput): string {
+  const ref = input.runs.find((r) => r.label === input.reference);
+  if (!ref) return `<p class="warn">compare.json names the reference ${esc(input.reference)}, which is not one of its strategies: no reductions.</p>`;
+  const others = input.runs.filter((r) => r !== ref);
+  if (others.length === 0) return '<p class="note">Only one strategy: nothing to reduce against.</p>';
+  const reduction = (mine: number, theirs: number): Cell => {
+    if (!(theirs > 0)) return '–';
+    const x = 1 - mine / theirs;
+    return { html: pct(x), cls: x > 0 ? 'better' : x < 0 ? 'worse' : '' };
+  };
+  const head = [
+    [h('against', 1, 2), h('delay reduction', 2), h('server energy reduction', 2)],
+    [h('predicted'), h('measured'), h('predicted'), h('measured')],
+  ];
+  const rows = others.map((o) => [
+    `<code>${esc(o.label)}</code>`,
+    reduction(ref.summary.predicted.avgRoundDelay, o.summary.predicted.avgRoundDelay),
+    reduction(ref.summary.measured.avgRoundDelay, o.summary.measured.avgRoundDelay),
+    reduction(ref.summary.predicted.avgServerEnergy, o.summary.predicted.avgServerEnergy),
+    reduction(ref.summary.measured.avgServerEnergy, o.summary.measured.avgServerEnergy),
+  ]);
+  return table(head, rows);
+}
+
+/** |measured/predicted − 1| per phase: the median and p95 for each run (and the worst for a single run). */
+export function fidelityTable(runs: readonly ReportRun[]): string {
+  const first = runs[0];
+  if (!first) return '';
+  const phases = first.summary.fidelity.map((f) => f.phase);
+  const of = (r: ReportRun, phase: string) => r.summary.fidelity.find((f) => f.phase === phase);
+  if (runs.length === 1) {
+    const head = [[h('phase'), h('median'), h('p95'), h('worst'), h('turns')]];
+    const rows = first.summary.fidelity.map((f) => [esc(f.phase), f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', f.n ? pct(f.worst) : '–', String(f.n)]);
+    return table(head, rows);
+  }
+  const head = [[h('phase'), ...runs.map((r) => `<th><code>${esc(r.label)}</code></th>`)]];
+  const rows = phases.map((phase) => [
+    esc(phase),
+    ...runs.map((r) => {
+      const f = of(r, phase);
+      return f && f.n ? `${pct(f.median)} <span class="note">(p95 ${pct(f.p95)})</span>` : '–';
+    }),
+  ]);
+  return table(head, rows);
+}
+
+/** Runs that did not finish are reported, but the reader must know their averages cover fewer turns. */
+export function statusNotes(runs: readonly ReportRun[]): string {
+  return runs
+    .filter((r) => r.summary.status !== 'finished')
+    .map((r) => `<p class="warn">Run <code>${esc(r.manifest.runId)}</code> (${esc(r.label)}) ${esc(r.summary.status)}${r.summary.error ? `: ${esc(r.summary.error)}` : ''} — ${r.summary.turnsDone} of ${r.summary.turnsPlanned} turns; its averages cover the finished turns only.</p>`)
+    .join('\n');
+}

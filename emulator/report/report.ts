@@ -1,0 +1,17 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { figuresOf } from './figures.js';
+import { pageHtml } from './html/page.js';
+import { loadReportInput } from './inputs.js';
+import { renderSvg } from './vega-svg.js';
+
+/** `sledge report`: reads a run or comparison directory, writes one self-contained HTML file, returns its path. */
+export async function writeReport(dir: string, out?: string): Promise<string> {
+  const input = loadReportInput(dir);
+  const figures = [];
+  for (const figure of figuresOf(input)) figures.push({ figure, svg: await renderSvg(figure.spec) });
+  const path = resolve(out ?? join(input.dir, 'report.html'));
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, pageHtml(input, figures));
+  return path;
+}

@@ -1,0 +1,102 @@
+import { PHASES } from '../../src/cost.js';
+import { roundTotals } from '../../src/summary.js';
+import type { TurnRecord } from '../records/turn-record.js';
+import type { ReportInput, ReportRun } from './inputs.js';
+
+/**
+ * The few rows each chart needs, derived from the runs' turns: the report carries these
+ * (inside the SVG), never the raw records.
+ */
+export type Source = 'measured' | 'predicted';
+const SOURCES: readonly Source[] = ['measured', 'predicted'];
+
+export interface RoundRow {
+  strategy: string;
+  round: number;
+  source: Source;
+  delay: number;
+  serverEnergy: number;
+}
+
+/** Per-round delay and server energy (sums of the round's turns, sequential mode). */
+export function roundRows(runs: readonly ReportRun[]): RoundRow[] {
+  return runs.flatMap((run) =>
+    SOURCES.flatMap((source) =>
+      roundTotals(run.turns.map((t) => ({ round: t.round, delay: t[source].delay, energy: t[source].energy }))).map((r) => ({
+        strategy: run.label,
+        round: r.round,
+        source,
+        delay: r.delay,
+        serverEnergy: r.serverEnergy,
+      })),
+    ),
+  );
+}
+
+export interface PhaseRow {
+  group: string;
+  phase: string;
+  /** Position in the turn, so the stack reads in the order the phases happen. */
+  order: number;
+  seconds: number;
+}
+
+export interface PhaseBreakdown {
+  /** What a bar stands for: a strategy (comparison) or a device (single run). */
+  groupBy: 'strategy' | 'device';
+  groups: string[];
+  phases: PhaseRow[];
+  predictedTotals: { group: string; seconds: number }[];
+}
+
+/** The mean measured turn, per strategy for a comparison and per device for one run. */
+export function phaseBreakdown(input: ReportInput): PhaseBreakdown {
+  const byGroup = new Map<string, TurnRecord[]>();
+  for (const run of input.runs) {
+    for (const t of run.turns) {
+      const key = input.kind === 'compare' ? run.label : t.device;
+      byGroup.set(key, [...(byGroup.get(key) ?? []), t]);
+    }
+  }
+  const groups = [...byGroup.keys()];
+  const mean = (turns: TurnRecord[], f: (t: TurnRecord) => number) => turns.reduce((a, t) => a + f(t), 0) / Math.max(turns.length, 1);
+  return {
+    groupBy: input.kind === 'compare' ? 'strategy' : 'device',
+    groups,
+    phases: [...byGroup].flatMap(([group, turns]) => PHASES.map((phase, order) => ({ group, phase, order, seconds: mean(turns, (t) => t.measured.delay[phase]) }))),
+    predictedTotals: [...byGroup].map(([group, turns]) => ({ group, seconds: mean(turns, (t) => t.predicted.delay.total) })),
+  };
+}
+
+export interface TurnRow {
+  strategy: string;
+  device: string;
+  round: number;
+  cut: number;
+  rateUpMbps: number;
+  predicted: number;
+  measured: number;
+}
+
+/** One row per turn: the decision against its channel, and its predicted and measured totals. */
+export function turnRows(runs: readonly ReportRun[]): TurnRow[] {
+  return runs.flatMap((run) =>
+    run.turns.map((t) => ({
+      strategy: run.label,
+      device: t.device,
+      round: t.round,
+      cut: t.cut,
+      rateUpMbps: t.rateUpBps / 1e6,
+      predicted: t.predicted.delay.total,
+      measured: t.measured.delay.total,
+    })),
+  );
+}
+
+/** Devices in config order (the order of the first run's manifest), for stable colours. */
+export function deviceOrder(runs: readonly ReportRun[]): string[] {
+  const fromConfig = runs[0]?.manifest.config.devices.map((d) => d.id) ?? [];
+  const seen = new Set(fromConfig);
+  const extra = runs.flatMap((r) => r.turns.map((t) => t.device)).filter((d) => !seen.has(d) && (seen.add(d), true));
+  return [...fromConfig, ...extra];
+}
