@@ -12,7 +12,7 @@ program
   .name('sledge')
   .description('Split-Learning EDGe Emulator: CARD and its baselines, predicted and emulated')
   .option('--verbose', 'print stack traces of errors')
-  .showHelpAfterError('(sledge --help for usage)')
+  .configureOutput({ outputError: (str, write) => write(`${str.trimEnd()} (sledge --help for usage)\n`) })
   .exitOverride();
 
 registerPlan(program);

@@ -80,7 +80,7 @@ function cyclic(values: readonly number[], round: number): number {
  */
 export function parseTraceCsv(text: string, source: string): { trace: Trace } | { errors: string[] } {
   const errors: string[] = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
   const header = (lines[0] ?? '').split(',').map((c) => c.trim());
   const col = (name: string) => header.indexOf(name);
   const idx = { round: col('round'), device: col('device'), upBps: col('upBps'), downBps: col('downBps') };

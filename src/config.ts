@@ -53,13 +53,14 @@ const REQUIRED = ['model', 'training', 'server', 'devices', 'channel'] as const;
 export function parseConfig(raw: unknown, readTrace?: TraceReader): ConfigResult {
   const errors: string[] = [];
   const check = <S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]): z.output<S> | undefined => {
-    const r = schema.safeParse(value);
+    const r = schema.safeParse(value, { reportInput: true });
     if (r.success) return r.data;
     errors.push(...formatIssues(r.error.issues, path));
     return undefined;
   };
 
-  const top = check(topSchema, raw, []);
+  // a top-level problem must not hide the sections' problems: fall back and go on checking
+  const top = check(topSchema, raw, []) ?? fallbackTop(raw);
   if (!top) return { ok: false, errors };
   for (const key of REQUIRED) if (top[key] === undefined) errors.push(`${key}: is required`);
 
@@ -117,6 +118,22 @@ export function parseConfig(raw: unknown, readTrace?: TraceReader): ConfigResult
     ok: true,
     config: { name: top.name, seed: top.seed, rounds: top.rounds, mode: top.mode, model, training, server, devices, channel, strategy, emulation },
   };
+}
+
+/** The top level with its scalar fields defaulted, for checking the sections of a config whose top level failed. */
+function fallbackTop(raw: unknown): z.output<typeof topSchema> | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const r = raw as Record<string, unknown>;
+  const seed = topSchema.shape.seed.safeParse(r.seed);
+  const strategy = topSchema.shape.strategy.safeParse(r.strategy);
+  return {
+    ...r,
+    name: 'sledge',
+    seed: seed.success ? seed.data : 1,
+    rounds: 1,
+    mode: 'sequential',
+    strategy: strategy.success ? strategy.data : { name: 'card' },
+  } as z.output<typeof topSchema>;
 }
 
 type Check = <S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]) => z.output<S> | undefined;

@@ -32,7 +32,7 @@ export function registerCompare(program: Command): void {
       process.stderr.write(`${describeConfig(config)}\ncomparing ${strategies.length} strategies in ${dir}/\n`);
       const signals = abortOnSignals();
       const comparison = await runComparison({ configPath, system, strategies, dir, signal: signals.signal, label: '' }).finally(() => signals.dispose());
-      process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparisonRuns(config, comparison, dir)}\n`);
+      process.stdout.write(opts.json ? `${JSON.stringify(comparison, null, 2)}\n` : `${formatComparisonRuns(config, comparison, dir, strategies.length)}\n`);
       if (comparison.status === 'interrupted') throw new Interrupted(signals.received() ?? 'signal');
       const failed = failedRuns(comparison.strategies);
       if (failed) throw new RunError(failed);

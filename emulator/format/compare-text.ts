@@ -9,10 +9,10 @@ import { num, pct, table } from './table.js';
  * reference's reductions against each other strategy in the form of the paper's headline
  * ("x% lower average training delay and y% lower server energy than the benchmarks").
  */
-export function formatComparisonRuns(config: Config, c: Comparison, dir: string): string {
+export function formatComparisonRuns(config: Config, c: Comparison, dir: string, planned: number): string {
   const lines = [
     describeConfig(config),
-    `${c.strategies.length} emulation runs in ${dir}/ (measured in emulated seconds = wall ÷ timeScale ${config.emulation.timeScale}; payloads × ${config.emulation.payloadScale})`,
+    `${c.strategies.length}${c.strategies.length < planned ? ` of ${planned}` : ''} emulation runs in ${dir}/ (measured in emulated seconds = wall ÷ timeScale ${config.emulation.timeScale}; payloads × ${config.emulation.payloadScale})`,
     '',
     figuresTable(c.strategies),
     '',

@@ -20,6 +20,8 @@ export const compareFileSchema = z.object({
     )
     .min(1),
   reference: z.string().optional(),
+  /** 'finished', or how the comparison ended early (some runs may then be missing). */
+  status: z.string().optional(),
 });
 
 export type CompareFile = z.output<typeof compareFileSchema>;

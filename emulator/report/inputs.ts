@@ -26,6 +26,10 @@ export interface ReportInput {
   /** The run the others are measured against (CARD in a comparison); the only run otherwise. */
   reference: string;
   runs: ReportRun[];
+  /** Runs a comparison names but that left no records (failed early, interrupted): reported, not fatal. */
+  missing: { strategy: string; run: string; reason: string }[];
+  /** compare.json's status when it is not 'finished'. */
+  status?: string;
 }
 
 /** Reads a run directory (summary.json) or a comparison directory (compare.json). */
@@ -36,7 +40,7 @@ export function loadReportInput(dirArg: string): ReportInput {
   if (existsSync(join(dir, 'compare.json'))) return loadCompare(dir, where);
   if (existsSync(join(dir, 'summary.json'))) {
     const run = loadRun(dir, where);
-    return { kind: 'run', dir, reference: run.label, runs: [run] };
+    return { kind: 'run', dir, reference: run.label, runs: [run], missing: [] };
   }
   throw new UsageError(`${where}: no summary.json or compare.json here`);
 }
@@ -48,10 +52,29 @@ function loadCompare(dir: string, where: string): ReportInput {
     throw new UsageError(`${where}: compare.json is not a comparison (${issue?.path.join('.') || 'top'}: ${issue?.message ?? 'invalid'})`);
   }
   const file = parsed.data;
-  const runs = file.strategies.map((s) => ({ ...loadRun(join(dir, s.run), `${where}: run ${s.run}`), label: s.strategy }));
+  const runs: ReportRun[] = [];
+  const missing: ReportInput['missing'] = [];
+  for (const s of file.strategies) {
+    try {
+      runs.push({ ...loadRun(join(dir, s.run), `${where}: run ${s.run}`), label: s.strategy });
+    } catch (err) {
+      // a comparison that lost a run still reports the others; one that lost all has nothing to show
+      if (!(err instanceof UsageError)) throw err;
+      missing.push({ strategy: s.strategy, run: s.run, reason: err.message });
+    }
+  }
+  if (runs.length === 0) throw new UsageError(missing[0]?.reason ?? `${where}: compare.json lists no runs`);
   // compare names its reference; an older or hand-written file may not, and then CARD is it
   const reference = file.reference ?? runs.find((r) => r.label.startsWith('card'))?.label ?? (runs[0] as ReportRun).label;
-  return { kind: 'compare', dir, reference, runs, ...(file.config ? { configPath: file.config } : {}) };
+  return {
+    kind: 'compare',
+    dir,
+    reference,
+    runs,
+    missing,
+    ...(file.config ? { configPath: file.config } : {}),
+    ...(file.status && file.status !== 'finished' ? { status: file.status } : {}),
+  };
 }
 
 function loadRun(dir: string, where: string): ReportRun {

@@ -28,9 +28,11 @@ export function cardObjective(cost: TurnCostModel, cut: number, f: number, rates
 
 /** Brute force over the feasible cuts; a tie within a relative 1e-9 keeps the smaller cut. */
 export function bestCut(turn: TurnContext, f: number, p: CardParams): number {
-  let best = turn.feasibleCuts[0] as number;
-  let bestJ = Infinity;
-  for (const cut of turn.feasibleCuts) {
+  const cuts = turn.feasibleCuts;
+  let best = cuts[0] as number;
+  let bestJ = cardObjective(turn.cost, best, f, turn.rates, p);
+  for (let i = 1; i < cuts.length; i++) {
+    const cut = cuts[i] as number;
     const j = cardObjective(turn.cost, cut, f, turn.rates, p);
     if (j < bestJ - 1e-9 * Math.abs(bestJ)) {
       best = cut;

@@ -29,7 +29,7 @@ export function createStrategy(choice: StrategyChoice, env: StrategyEnv): Strate
   if (!definition) {
     throw new StrategyError(`unknown strategy "${choice.name}" (known: ${Object.keys(STRATEGIES).join(', ')})`);
   }
-  const parsed = definition.params.safeParse(choice.params);
+  const parsed = definition.params.safeParse(choice.params, { reportInput: true });
   if (!parsed.success) {
     throw new StrategyError(`strategy "${choice.name}": ${formatIssues(parsed.error.issues).join('; ')}`);
   }

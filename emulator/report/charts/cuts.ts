@@ -36,6 +36,9 @@ export function cutsChart(rows: TurnRow[], opts: { strategies: string[]; devices
     data: { values: rows },
     facet: { field: 'strategy', type: 'nominal', sort: opts.strategies, title: null },
     columns: 3,
+    // an axis per panel: a facet's shared row axis is placed from estimated label widths
+    // (there is no canvas to measure text in Node) and drifts away from the plots
+    resolve: { axis: { y: 'independent' } },
     spec: plot,
   };
 }

@@ -5,7 +5,8 @@ import { PHASE_SCHEME, THEME } from './theme.js';
 
 /** The mean measured turn as a stack of its seven phases, with a tick at the predicted total. */
 export function phasesChart(b: PhaseBreakdown): TopLevelSpec {
-  const y = { field: 'group', type: 'nominal' as const, sort: b.groups, title: b.groupBy, axis: { labelLimit: 420 } };
+  // strategy specs are long labels and the caption names the grouping; a device axis keeps its short title
+  const y = { field: 'group', type: 'nominal' as const, sort: b.groups, title: b.groupBy === 'device' ? 'device' : null, axis: { labelLimit: 420 } };
   return {
     config: THEME,
     width: 640,

@@ -21,7 +21,7 @@ export function pageHtml(input: ReportInput, figures: { figure: Figure; svg: str
 ${headerHtml(input)}
 <section id="summary">
 <h2>Summary</h2>
-${statusNotes(input.runs)}
+${statusNotes(input)}
 <h3>Average per round, predicted and measured</h3>
 ${averagesTable(input.runs)}
 ${compare ? `<h3>Reduction by <code>${esc(input.reference)}</code> against each other strategy</h3>\n${reductionsTable(input)}\n<p class="note">Reduction = (other − ${esc(input.reference)}) / other, of the average per round; green: ${esc(input.reference)} is lower.</p>` : ''}

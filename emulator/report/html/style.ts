@@ -25,6 +25,7 @@ p.warn { color: #8a4b00; background: #fff4e0; padding: 6px 10px; border-radius: 
 figure { margin: 20px 0 28px; }
 figure > div.chart { overflow-x: auto; }
 figure svg { max-width: 100%; height: auto; display: block; }
+figure svg text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Helvetica, Arial, sans-serif; }
 figcaption { color: #444; font-size: 13px; margin-top: 6px; max-width: 900px; }
 figcaption b { color: #1d1d1f; }
 footer { margin-top: 40px; color: #777; font-size: 12px; }

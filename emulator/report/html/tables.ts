@@ -83,10 +83,17 @@ export function fidelityTable(runs: readonly ReportRun[]): string {
   return table(head, rows);
 }
 
-/** Runs that did not finish are reported, but the reader must know their averages cover fewer turns. */
-export function statusNotes(runs: readonly ReportRun[]): string {
+/** What a reader must know before trusting the averages: a comparison cut short, runs that left no records, runs that did not finish. */
+export function statusNotes(input: ReportInput): string {
+  const notes = [
+    ...(input.status ? [`<p class="warn">The comparison ended ${esc(input.status)}: it covers the runs below only.</p>`] : []),
+    ...input.missing.map((m) => `<p class="warn">No records for <code>${esc(m.strategy)}</code> (${esc(m.run)}): ${esc(m.reason)}.</p>`),
+  ];
+  return [...notes, ...runNotes(input.runs)].join('\n');
+}
+
+function runNotes(runs: readonly ReportRun[]): string[] {
   return runs
     .filter((r) => r.summary.status !== 'finished')
-    .map((r) => `<p class="warn">Run <code>${esc(r.manifest.runId)}</code> (${esc(r.label)}) ${esc(r.summary.status)}${r.summary.error ? `: ${esc(r.summary.error)}` : ''} — ${r.summary.turnsDone} of ${r.summary.turnsPlanned} turns; its averages cover the finished turns only.</p>`)
-    .join('\n');
+    .map((r) => `<p class="warn">Run <code>${esc(r.manifest.runId)}</code> (${esc(r.label)}) ${esc(r.summary.status)}${r.summary.error ? `: ${esc(r.summary.error)}` : ''} — ${r.summary.turnsDone} of ${r.summary.turnsPlanned} turns; its averages cover the finished turns only.</p>`);
 }
