@@ -2,8 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Timed compute (DESIGN.md 4.3): a phase of x wall seconds. `sleep` waits on a timer for
- * the bulk and spins the last stretch, because timers fire up to a millisecond or more
- * late; `spin` holds a core the whole time, like a busy GPU. Both return the measured
+ * the bulk, because timers fire up to a millisecond or more late, and polls the last
+ * stretch through setImmediate: as precise as a spin (tens of microseconds) but the event
+ * loop keeps running, so an ack or a reply queued just before the phase still leaves on
+ * time. `spin` holds a core the whole time, like a busy GPU. Both return the measured
  * wall seconds.
  */
 export type WorkloadKind = 'sleep' | 'spin';
@@ -16,11 +18,13 @@ export async function runWorkload(kind: WorkloadKind, seconds: number): Promise<
   if (kind === 'sleep') {
     const bulk = deadline - SPIN_TAIL_MS - performance.now();
     if (bulk > 0) await sleep(bulk);
+    while (performance.now() < deadline) await yieldToIo();
+    return (performance.now() - start) / 1000;
   } else {
     // Yield now and then so the actor still answers NATS pings during long phases.
     while (deadline - performance.now() > 50) {
       spinUntil(Math.min(deadline, performance.now() + 20));
-      await new Promise((r) => setImmediate(r));
+      await yieldToIo();
     }
   }
   spinUntil(deadline);
@@ -31,4 +35,13 @@ function spinUntil(deadline: number): void {
   while (performance.now() < deadline) {
     // busy: the point of the spin
   }
+}
+
+function yieldToIo(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Runs the workload code path a few times so the first measured phase is not a cold one. */
+export async function warmUpWorkload(kind: WorkloadKind): Promise<void> {
+  for (let i = 0; i < 5; i++) await runWorkload(kind, 0.003);
 }

@@ -7,6 +7,7 @@ import { parseImpairment, readActorEnv } from './actor-env.js';
 import type { Actor, ActorDeps } from './actor.js';
 import { DeviceActor } from './device.js';
 import { makeLog } from './log.js';
+import { warmUpWorkload } from '../workload.js';
 import { ServerActor } from './server.js';
 
 /**
@@ -34,6 +35,7 @@ const deps: ActorDeps = { nc, subjects, workload: env.SLEDGE_WORKLOAD, log };
 if (imp && (imp.delayMs > 0 || imp.jitterMs > 0 || imp.lossPct > 0)) deps.impairment = { ...imp, random: () => rng.next() };
 
 const actor: Actor = env.SLEDGE_ACTOR === 'server' ? new ServerActor(deps) : new DeviceActor(env.SLEDGE_ACTOR.slice('device.'.length), deps);
+await warmUpWorkload(env.SLEDGE_WORKLOAD);
 actor.start();
 await nc.flush();
 nc.publish(subjects.ready, encode({ kind: 'ready', actor: env.SLEDGE_ACTOR, pid: process.pid }));

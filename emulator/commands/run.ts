@@ -8,6 +8,7 @@ import { Interrupted, RunError, UsageError } from '../errors.js';
 import { describeConfig } from '../format/plan-text.js';
 import { formatRunResult } from '../format/run-text.js';
 import { progressReporter } from '../progress.js';
+import { writeReport } from '../report/report.js';
 import { abortOnSignals } from '../signals.js';
 
 interface RunOptions {
@@ -48,7 +49,10 @@ export function registerRun(program: Command): void {
         progress.stop();
         signals.dispose();
       });
-      process.stdout.write(opts.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatRunResult(result)}\n`);
+      // DESIGN.md 4.5: every run leaves a report beside its records; a run that recorded
+      // nothing has nothing to chart, and a report that fails never fails the run.
+      const report = result.records.length ? await writeReport(result.dir).catch((err: Error) => `not written (${err.message})`) : 'not written (no finished turn)';
+      process.stdout.write(opts.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatRunResult(result)}\nreport: ${report}\n`);
       if (result.status === 'interrupted') throw new Interrupted(signals.received() ?? 'signal');
       if (result.status === 'failed') throw new RunError(`run failed: ${result.error?.message ?? 'unknown error'}`);
     });

@@ -29,7 +29,8 @@ export function registerWatch(program: Command): void {
         'URL (from any terminal or host that reaches it). Without REDIS_URL a run starts its own Redis,',
         'private to it and stopped when the run ends, so there is nothing to watch from outside.',
         'A watcher that starts late first prints the turns that already finished.',
-        'Exit status: 0 when the run finished, 1 when it failed or was interrupted, 2 when the run is unknown.',
+        'Exit status: 0 when the run finished, 1 when it failed or was interrupted, 2 when the run is unknown,',
+        '130 on Ctrl-C (the run itself goes on).',
       ].join('\n'),
     )
     .action(async (runArg: string | undefined, opts: WatchOptions) => {
@@ -37,13 +38,14 @@ export function registerWatch(program: Command): void {
       if (!url) throw new UsageError('no Redis to watch: set REDIS_URL or give --redis URL (the one `sledge run` was given)');
       const where = hostOf(url);
       const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: (n) => (n > 5 ? null : 200 * n) });
-      redis.on('error', () => undefined); // surfaced by the failing command instead
+      let lastError: Error | undefined; // why a connection failed; the command only says "closed"
+      redis.on('error', (err: Error) => (lastError = err));
       const signals = abortOnSignals();
       // Closing the connection is what ends a blocked XREAD at once.
       signals.signal.addEventListener('abort', () => redis.disconnect(), { once: true });
       try {
         await redis.connect().catch((err: Error) => {
-          throw new RunError(`cannot reach Redis at ${where}: ${err.message}`);
+          throw new RunError(`cannot reach Redis at ${where}: ${(lastError ?? err).message}`);
         });
         const runId = runArg ?? (await redis.get(keys.latest));
         if (!runId) throw new UsageError(`no run in Redis at ${where} (${keys.latest} is not set): start one with REDIS_URL set`);

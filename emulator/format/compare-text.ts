@@ -18,7 +18,7 @@ export function formatComparisonRuns(config: Config, c: Comparison, dir: string,
     '',
   ];
   if (c.reductions.length === 0) {
-    lines.push(`no reductions: the reference ${c.reference} ${c.strategies.some((r) => r.strategy === c.reference && r.status === 'finished') ? 'has no finished run to compare with' : 'did not finish'}`);
+    lines.push(`no reductions: the reference ${c.reference} ${c.strategies.some((r) => r.strategy === c.reference && r.status === 'finished') ? 'has no other finished run to compare with' : 'did not finish'}`);
   } else {
     lines.push(headline(c));
   }

@@ -25,6 +25,6 @@ export function formatRunResult(result: RunResult): string {
   ];
   const rejected = Object.entries(s.rejectedMessages).filter(([, n]) => n > 0);
   if (rejected.length) lines.push('', `rejected malformed messages: ${rejected.map(([a, n]) => `${a} ${n}`).join(', ')}`);
-  lines.push('', `records: ${result.dir}/ (manifest.json, turns.csv, summary.json, logs/)`);
+  lines.push('', `records: ${result.dir}/ (manifest.json, turns.csv, summary.json, report.html, logs/)`);
   return lines.join('\n');
 }

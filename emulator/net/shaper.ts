@@ -40,6 +40,10 @@ export const DEFAULT_SHAPER: ShaperConfig = {
 
 export const HTB_ROOT = '1:';
 export const HTB_CLASS = '1:1';
+/** With tbf, a 2-band prio root: band 1:1 unshaped for small packets, 1:2 → tbf. */
+const PRIO_FAST = '1:1';
+const PRIO_SHAPED = '1:2';
+const TBF_HANDLE = '10:';
 
 export function wireRateBps(goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): number {
   return Math.max(8, Math.round(assertRate('rate', goodputBps) * cfg.overheadFactor));
@@ -65,10 +69,16 @@ function htbClass(verb: 'replace' | 'change', dev: string, wireBps: number, cfg:
     'burst', burst, 'cburst', burst, 'quantum', String(quantum(wireBps))];
 }
 
+/** Bytes tbf may queue: a quarter second at the rate, at least 64 KiB, so TCP never sees drops. */
+function tbfLimit(wireBps: number): number {
+  return Math.max(65_536, Math.ceil((wireBps / 8) * 0.25));
+}
+
 function tbf(verb: 'replace' | 'change', dev: string, wireBps: number, cfg: ShaperConfig): BatchLine {
-  // tbf needs the bucket to hold a whole frame; the queue may hold 100 ms at the rate.
+  // tbf needs the bucket to hold a whole frame.
   const burst = Math.max(burstBytes(wireBps, cfg), MTU + ETHERNET_HEADER);
-  return ['qdisc', verb, 'dev', dev, 'root', 'handle', HTB_ROOT, 'tbf', 'rate', `${wireBps}bit`, 'burst', `${burst}b`, 'latency', '100ms'];
+  const where = cfg.ackBypass ? ['parent', PRIO_SHAPED, 'handle', TBF_HANDLE] : ['root', 'handle', HTB_ROOT];
+  return ['qdisc', verb, 'dev', dev, ...where, 'tbf', 'rate', `${wireBps}bit`, 'burst', `${burst}b`, 'limit', `${tbfLimit(wireBps)}b`];
 }
 
 /**
@@ -76,22 +86,28 @@ function tbf(verb: 'replace' | 'change', dev: string, wireBps: number, cfg: Shap
  * Without this, the ACKs of a fast downlink eat a slow uplink's rate (about 2-3% of the
  * downlink's rate in ACK bytes) and the downlink slows down to what the uplink lets through.
  */
-function ackBypassLines(dev: string): BatchLine[] {
-  return [
-    ['filter', 'replace', 'dev', dev, 'parent', HTB_ROOT, 'protocol', 'ip', 'prio', '1', 'u32',
-      'match', 'u16', '0x0000', '0xff80', 'at', '2', 'flowid', HTB_ROOT.replace(':', ':0')],
-  ];
+function ackBypassLine(dev: string, flowid: string): BatchLine {
+  return ['filter', 'replace', 'dev', dev, 'parent', HTB_ROOT, 'protocol', 'ip', 'prio', '1', 'u32',
+    'match', 'u16', '0x0000', '0xff80', 'at', '2', 'flowid', flowid];
 }
 
 /** Lines that (re)install the shaper on `dev` from scratch. */
 export function installLines(dev: string, goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): BatchLine[] {
   assertIfName(dev);
   const wire = wireRateBps(goodputBps, cfg);
-  if (cfg.kind === 'tbf') return [tbf('replace', dev, wire, cfg)];
+  if (cfg.kind === 'tbf') {
+    if (!cfg.ackBypass) return [tbf('replace', dev, wire, cfg)];
+    return [
+      ['qdisc', 'replace', 'dev', dev, 'root', 'handle', HTB_ROOT, 'prio', 'bands', '2', 'priomap', ...Array<string>(16).fill('1')],
+      tbf('replace', dev, wire, cfg),
+      ackBypassLine(dev, PRIO_FAST),
+    ];
+  }
   return [
     ['qdisc', 'replace', 'dev', dev, 'root', 'handle', HTB_ROOT, 'htb', 'default', HTB_CLASS.split(':')[1] as string],
     htbClass('replace', dev, wire, cfg),
-    ...(cfg.ackBypass ? ackBypassLines(dev) : []),
+    // flowid 1:0 is htb's direct queue: sent at once, never shaped.
+    ...(cfg.ackBypass ? [ackBypassLine(dev, '1:0')] : []),
   ];
 }
 

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { UsageError } from '../errors.js';
 import { figuresOf } from './figures.js';
 import { pageHtml } from './html/page.js';
 import { loadReportInput } from './inputs.js';
@@ -11,7 +12,11 @@ export async function writeReport(dir: string, out?: string): Promise<string> {
   const figures = [];
   for (const figure of figuresOf(input)) figures.push({ figure, svg: await renderSvg(figure.spec) });
   const path = resolve(out ?? join(input.dir, 'report.html'));
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, pageHtml(input, figures));
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, pageHtml(input, figures));
+  } catch (err) {
+    throw new UsageError(`report ${dir}: cannot write ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
   return path;
 }

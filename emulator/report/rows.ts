@@ -55,7 +55,9 @@ export function phaseBreakdown(input: ReportInput): PhaseBreakdown {
   for (const run of input.runs) {
     for (const t of run.turns) {
       const key = input.kind === 'compare' ? run.label : t.device;
-      byGroup.set(key, [...(byGroup.get(key) ?? []), t]);
+      const turns = byGroup.get(key) ?? [];
+      turns.push(t);
+      byGroup.set(key, turns);
     }
   }
   const groups = [...byGroup.keys()];
