@@ -2,6 +2,8 @@
 import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
+import { registerDoctor } from './commands/doctor.js';
+import { registerNet } from './commands/net.js';
 import { registerReport } from './commands/report.js';
 import { registerCompare } from './commands/compare.js';
 import { registerSweep } from './commands/sweep.js';
@@ -17,6 +19,8 @@ program
 
 registerPlan(program);
 registerRun(program);
+registerDoctor(program);
+registerNet(program);
 registerReport(program);
 registerCompare(program);
 registerSweep(program);

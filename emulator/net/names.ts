@@ -54,10 +54,15 @@ export function assertIPv4(value: unknown): string {
   return value as string;
 }
 
-/** The sledge prefix of a run: 'sl' + the first 6 hex digits of sha256(runId). */
+/**
+ * The sledge prefix of a run: 'sl' + the run id's random 6-hex tail (run ids look like
+ * 20261125-093012-3fa9c1, so `ip link` shows sl3fa9c1br), or for any other run id the
+ * first 6 hex digits of its sha256.
+ */
 export function runPrefix(runId: string): string {
   if (typeof runId !== 'string' || runId.length === 0) throw new UsageError('run id must be a non-empty string');
-  return `sl${createHash('sha256').update(runId).digest('hex').slice(0, 6)}`;
+  const tail = /-([0-9a-f]{6})$/.exec(runId)?.[1];
+  return `sl${tail ?? createHash('sha256').update(runId).digest('hex').slice(0, 6)}`;
 }
 
 export interface DeviceNames {

@@ -15,7 +15,7 @@ export interface ShaperConfig {
   readonly burstSeconds: number;
   /** ...but never below this many bytes (a few full frames). */
   readonly minBurstBytes: number;
-  /** htb only: small packets (pure ACKs) skip the shaper, see ackBypassLines. */
+  /** htb only: small packets (pure ACKs) skip the shaper, see ackBypassLine. */
   readonly ackBypass: boolean;
 }
 
@@ -33,17 +33,13 @@ export function tcpOverheadFactor(mtu = MTU): number {
 export const DEFAULT_SHAPER: ShaperConfig = {
   kind: 'htb',
   overheadFactor: tcpOverheadFactor(),
-  burstSeconds: 0.001,
-  minBurstBytes: 2 * (MTU + ETHERNET_HEADER),
+  burstSeconds: 0.0005,
+  minBurstBytes: MTU + ETHERNET_HEADER,
   ackBypass: true,
 };
 
 export const HTB_ROOT = '1:';
 export const HTB_CLASS = '1:1';
-/** With tbf, a 2-band prio root: band 1:1 unshaped for small packets, 1:2 → tbf. */
-const PRIO_FAST = '1:1';
-const PRIO_SHAPED = '1:2';
-const TBF_HANDLE = '10:';
 
 export function wireRateBps(goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): number {
   return Math.max(8, Math.round(assertRate('rate', goodputBps) * cfg.overheadFactor));
@@ -77,8 +73,7 @@ function tbfLimit(wireBps: number): number {
 function tbf(verb: 'replace' | 'change', dev: string, wireBps: number, cfg: ShaperConfig): BatchLine {
   // tbf needs the bucket to hold a whole frame.
   const burst = Math.max(burstBytes(wireBps, cfg), MTU + ETHERNET_HEADER);
-  const where = cfg.ackBypass ? ['parent', PRIO_SHAPED, 'handle', TBF_HANDLE] : ['root', 'handle', HTB_ROOT];
-  return ['qdisc', verb, 'dev', dev, ...where, 'tbf', 'rate', `${wireBps}bit`, 'burst', `${burst}b`, 'limit', `${tbfLimit(wireBps)}b`];
+  return ['qdisc', verb, 'dev', dev, 'root', 'handle', HTB_ROOT, 'tbf', 'rate', `${wireBps}bit`, 'burst', `${burst}b`, 'limit', `${tbfLimit(wireBps)}b`];
 }
 
 /**
@@ -86,28 +81,23 @@ function tbf(verb: 'replace' | 'change', dev: string, wireBps: number, cfg: Shap
  * Without this, the ACKs of a fast downlink eat a slow uplink's rate (about 2-3% of the
  * downlink's rate in ACK bytes) and the downlink slows down to what the uplink lets through.
  */
-function ackBypassLine(dev: string, flowid: string): BatchLine {
+function ackBypassLine(dev: string): BatchLine {
+  // u16 at offset 2 is the IPv4 total length; mask 0xff80 == 0 means < 128 bytes.
+  // flowid 1:0 is htb's direct queue: sent at once, never shaped.
   return ['filter', 'replace', 'dev', dev, 'parent', HTB_ROOT, 'protocol', 'ip', 'prio', '1', 'u32',
-    'match', 'u16', '0x0000', '0xff80', 'at', '2', 'flowid', flowid];
+    'match', 'u16', '0x0000', '0xff80', 'at', '2', 'flowid', '1:0'];
 }
 
 /** Lines that (re)install the shaper on `dev` from scratch. */
 export function installLines(dev: string, goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): BatchLine[] {
   assertIfName(dev);
   const wire = wireRateBps(goodputBps, cfg);
-  if (cfg.kind === 'tbf') {
-    if (!cfg.ackBypass) return [tbf('replace', dev, wire, cfg)];
-    return [
-      ['qdisc', 'replace', 'dev', dev, 'root', 'handle', HTB_ROOT, 'prio', 'bands', '2', 'priomap', ...Array<string>(16).fill('1')],
-      tbf('replace', dev, wire, cfg),
-      ackBypassLine(dev, PRIO_FAST),
-    ];
-  }
+  // tbf has no unshaped side queue; giving it one needs prio, which not every kernel has.
+  if (cfg.kind === 'tbf') return [tbf('replace', dev, wire, cfg)];
   return [
     ['qdisc', 'replace', 'dev', dev, 'root', 'handle', HTB_ROOT, 'htb', 'default', HTB_CLASS.split(':')[1] as string],
     htbClass('replace', dev, wire, cfg),
-    // flowid 1:0 is htb's direct queue: sent at once, never shaped.
-    ...(cfg.ackBypass ? [ackBypassLine(dev, '1:0')] : []),
+    ...(cfg.ackBypass ? [ackBypassLine(dev)] : []),
   ];
 }
 

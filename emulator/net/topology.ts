@@ -6,6 +6,7 @@ import { pidsInNetns, signalPids, waitGone } from './procs.js';
 import { chooseSubnet, deviceAddress, type Subnet } from './subnet.js';
 import { TcLink } from './link.js';
 import { Tc } from './tc.js';
+import type { ShaperConfig } from './shaper.js';
 
 export interface TopologyOptions {
   readonly runId: string;
@@ -15,6 +16,14 @@ export interface TopologyOptions {
   readonly runner?: Runner;
   /** Parallel `ip -n NS -batch` processes during setup and rate changes. */
   readonly concurrency?: number;
+  /**
+   * Keep GSO/TSO on the veths (default off). With it off every packet htb sees is one
+   * frame, so shaping is exact to a frame; it costs CPU and tops out near 300 Mbit/s per
+   * link on a small host. Turn it on for links faster than that.
+   */
+  readonly gso?: boolean;
+  /** The qdisc recipe for the links (default DEFAULT_SHAPER). */
+  readonly shaper?: ShaperConfig;
 }
 
 export interface TopologyDevice extends DeviceNames {
@@ -57,7 +66,10 @@ function validateDeviceIds(ids: readonly string[]): void {
 }
 
 /** Host-side lines: bridge, namespaces, veth pairs (ns ends created inside their namespace). */
-function hostSetup(bridge: string, subnet: Subnet, devices: readonly TopologyDevice[]): BatchLine[] {
+function hostSetup(bridge: string, subnet: Subnet, devices: readonly TopologyDevice[], gso: boolean): BatchLine[] {
+  // Set at creation: a TCP socket caches its route's GSO limits when it connects, and the
+  // bridge takes the smallest limit of its ports when they join.
+  const segs = gso ? [] : ['gso_max_segs', '1'];
   const lines: BatchLine[] = [
     ['link', 'add', bridge, 'type', 'bridge'],
     ['addr', 'add', `${subnet.hostAddress}/${subnet.prefixLen}`, 'dev', bridge],
@@ -65,7 +77,7 @@ function hostSetup(bridge: string, subnet: Subnet, devices: readonly TopologyDev
   ];
   for (const d of devices) lines.push(['netns', 'add', d.netns]);
   for (const d of devices) {
-    lines.push(['link', 'add', d.hostVeth, 'type', 'veth', 'peer', 'name', d.nsVeth, 'netns', d.netns]);
+    lines.push(['link', 'add', d.hostVeth, ...segs, 'type', 'veth', 'peer', 'name', d.nsVeth, ...segs, 'netns', d.netns]);
     lines.push(['link', 'set', d.hostVeth, 'master', bridge, 'up']);
   }
   return lines;
@@ -129,7 +141,14 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
       const d = device(deviceId);
       let link = links.get(d.deviceId);
       if (link === undefined) {
-        link = new TcLink({ deviceId: d.deviceId, netns: d.netns, hostVeth: d.hostVeth, nsVeth: d.nsVeth, tc });
+        link = new TcLink({
+          deviceId: d.deviceId,
+          netns: d.netns,
+          hostVeth: d.hostVeth,
+          nsVeth: d.nsVeth,
+          tc,
+          ...(options.shaper ? { shaper: options.shaper } : {}),
+        });
         links.set(d.deviceId, link);
       }
       return link;
@@ -138,7 +157,7 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
   };
 
   try {
-    await ip.batch(hostSetup(bridge, subnet, devices));
+    await ip.batch(hostSetup(bridge, subnet, devices, options.gso === true));
     await settleOrThrow(devices, concurrency, (d) => ip.batch(namespaceSetup(subnet, d), { netns: d.netns }));
   } catch (e) {
     await topology.destroy();
@@ -154,8 +173,10 @@ async function settleOrThrow<T>(items: readonly T[], limit: number, fn: (item: T
 
 /**
  * Best-effort teardown of one run's names: processes left in its namespaces first (a
- * namespace with a live process survives `netns del`, and with it its veth), then host
- * veths (which takes their peers), the bridge, and the namespace mounts.
+ * namespace with a live process survives `netns del`, and with it its veth), then the
+ * namespace mounts and the bridge. Deleting the namespaces takes their veth pairs along
+ * in one batched kernel cleanup (100 devices: ~0.1 s, against ~2 s for 100 `link del`);
+ * host veths still there after a short wait are deleted one by one.
  */
 export async function destroyNames(
   runner: Runner,
@@ -168,30 +189,53 @@ export async function destroyNames(
     errors.push(`${what}: ${e instanceof Error ? e.message : String(e)}`);
   };
   try {
-    const netns = devices.map((d) => d.netns);
-    const victims = [...(await pidsInNetns(netns)).values()].flat();
+    const victims = [...(await pidsInNetns(devices.map((d) => d.netns))).values()].flat();
     signalPids(victims, 'SIGKILL');
     const stuck = await waitGone(victims);
     if (stuck.length > 0) errors.push(`processes still alive: ${stuck.join(', ')}`);
   } catch (e) {
     note('killing namespace processes', e);
   }
+  const present = async (): Promise<Set<string> | undefined> => {
+    try {
+      return new Set([...(await ip.listLinks()).map((l) => l.name), ...(await ip.listNetns())]);
+    } catch (e) {
+      note('listing links/namespaces', e);
+      return undefined;
+    }
+  };
   // Deleting only what exists keeps a second destroy() quiet; if listing fails we try all.
-  let exists = (_name: string): boolean => true;
-  try {
-    const present = new Set([...(await ip.listLinks()).map((l) => l.name), ...(await ip.listNetns())]);
-    exists = (name) => present.has(name);
-  } catch (e) {
-    note('listing links/namespaces', e);
-  }
-  const lines: BatchLine[] = [];
-  for (const d of devices) if (exists(d.hostVeth)) lines.push(['link', 'del', d.hostVeth]);
+  const before = await present();
+  const exists = (name: string): boolean => before?.has(name) ?? true;
+  const lines: BatchLine[] = devices.filter((d) => exists(d.netns)).map((d) => ['netns', 'del', d.netns]);
   if (bridge !== undefined && exists(bridge)) lines.push(['link', 'del', bridge]);
-  for (const d of devices) if (exists(d.netns)) lines.push(['netns', 'del', d.netns]);
   try {
     await ip.batch(lines, { force: true });
   } catch (e) {
     note('teardown', e);
   }
+  const vethsLeft = await waitForLinksGone(ip, devices.map((d) => d.hostVeth).filter(exists));
+  try {
+    await ip.batch(vethsLeft.map((v): BatchLine => ['link', 'del', v]), { force: true });
+  } catch (e) {
+    note('deleting host veths', e);
+  }
+  const after = await present();
+  for (const name of [...devices.flatMap((d) => [d.netns, d.hostVeth]), ...(bridge ? [bridge] : [])]) {
+    if (after?.has(name)) errors.push(`${name} still present`);
+  }
   return { errors };
+}
+
+/** Polls until none of `names` is a host link (or the time is up); returns those left. */
+export async function waitForLinksGone(ip: Ip, names: readonly string[], timeoutMs = 3000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let left = [...names];
+  while (left.length > 0) {
+    const links = new Set((await ip.listLinks()).map((l) => l.name));
+    left = left.filter((n) => links.has(n));
+    if (left.length === 0 || Date.now() > deadline) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return left;
 }

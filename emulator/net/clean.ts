@@ -1,0 +1,84 @@
+import { basename } from 'node:path';
+import { spawnRunner, type BatchLine, type Runner } from './exec.js';
+import { Ip } from './ip.js';
+import { assertRunPrefix, runPrefix as prefixOf, SLEDGE_NAME } from './names.js';
+import { waitForLinksGone } from './topology.js';
+import { listProcesses, pidsInNetns, signalPids, waitGone, type ProcessInfo } from './procs.js';
+
+export interface CleanOptions {
+  /** Only this run's leftovers ('sl' + 6 hex); all sledge runs' when neither is given. */
+  readonly runPrefix?: string;
+  /** Same, by run id; also matches its servers by `sledge-<runId>` exactly. */
+  readonly runId?: string;
+  readonly runner?: Runner;
+}
+
+export interface CleanReport {
+  readonly namespaces: string[];
+  readonly links: string[];
+  /** Pids killed: processes inside the namespaces and stray embedded servers. */
+  readonly processes: number[];
+  readonly errors: string[];
+}
+
+const SERVERS = new Set(['nats-server', 'redis-server']);
+
+/**
+ * Does any `sledge-<runId>[-tmp]` path component in argv belong to the run? With only a
+ * prefix we cannot know where the run id ends (run ids contain '-', mkdtemp adds
+ * '-XXXXXX'), so every '-'-split candidate is tried against the prefix.
+ */
+function serverOfRun(proc: ProcessInfo, runId: string | undefined, prefix: string | undefined): boolean {
+  if (!SERVERS.has(basename(proc.argv[0] ?? ''))) return false;
+  const tags = proc.argv.flatMap((arg) => arg.split('/')).filter((part) => part.startsWith('sledge-'));
+  return tags.some((tag) => {
+    const rest = tag.slice('sledge-'.length);
+    if (runId !== undefined) return rest === runId || rest.startsWith(`${runId}-`);
+    if (prefix === undefined) return rest.length > 0;
+    const parts = rest.split('-');
+    return parts.some((_, i) => prefixOf(parts.slice(0, i + 1).join('-')) === prefix);
+  });
+}
+
+/**
+ * Removes what crashed runs left behind: processes in their namespaces (a namespace with
+ * a live process outlives `netns del`, and keeps its veth), stray nats-server/redis-server
+ * of those runs, then host links and namespaces. Matches only sledge's naming scheme.
+ */
+export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport> {
+  const prefix =
+    options.runPrefix !== undefined ? assertRunPrefix(options.runPrefix) : options.runId !== undefined ? prefixOf(options.runId) : undefined;
+  const ours = (name: string): boolean => SLEDGE_NAME.test(name) && (prefix === undefined || name.startsWith(prefix));
+  const ip = new Ip(options.runner ?? spawnRunner);
+  const errors: string[] = [];
+
+  const namespaces = (await ip.listNetns()).filter(ours);
+  const links = (await ip.listLinks()).map((l) => l.name).filter(ours);
+
+  const inNamespaces = [...(await pidsInNetns(namespaces)).values()].flat();
+  const servers = (await listProcesses()).filter((p) => serverOfRun(p, options.runId, prefix)).map((p) => p.pid);
+  const victims = [...new Set([...inNamespaces, ...servers])];
+  const processes = signalPids(victims, 'SIGKILL');
+  const stuck = await waitGone(processes);
+  if (stuck.length > 0) errors.push(`still alive after SIGKILL: ${stuck.join(', ')}`);
+
+  // Namespaces first: their veth pairs go with them in one batched kernel cleanup. What
+  // is still there after that (bridges, veths whose peer was not in a namespace) goes by name.
+  const quiet = (lines: BatchLine[]): Promise<void> =>
+    // A peer gone along with its partner fails its own line; the re-check below decides.
+    ip.batch(lines, { force: true }).catch(() => {});
+  await quiet(namespaces.map((n): BatchLine => ['netns', 'del', n]));
+  await quiet(links.filter((l) => !/h\d+$/.test(l)).map((l): BatchLine => ['link', 'del', l]));
+  const vethsLeft = await waitForLinksGone(ip, links.filter((l) => /h\d+$/.test(l)));
+  await quiet(vethsLeft.map((l): BatchLine => ['link', 'del', l]));
+  const leftNs = new Set((await ip.listNetns()).filter(ours));
+  const leftLinks = new Set((await ip.listLinks()).map((l) => l.name).filter(ours));
+  for (const n of leftNs) errors.push(`namespace ${n} still present`);
+  for (const l of leftLinks) errors.push(`link ${l} still present`);
+  return {
+    namespaces: namespaces.filter((n) => !leftNs.has(n)),
+    links: links.filter((l) => !leftLinks.has(l)),
+    processes,
+    errors,
+  };
+}
