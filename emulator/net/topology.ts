@@ -67,11 +67,12 @@ function validateDeviceIds(ids: readonly string[]): void {
 
 /** Host-side lines: bridge, namespaces, veth pairs (ns ends created inside their namespace). */
 function hostSetup(bridge: string, subnet: Subnet, devices: readonly TopologyDevice[], gso: boolean): BatchLine[] {
-  // Set at creation: a TCP socket caches its route's GSO limits when it connects, and the
-  // bridge takes the smallest limit of its ports when they join.
+  // Set at creation: a TCP socket caches its route's GSO limits when it connects.
   const segs = gso ? [] : ['gso_max_segs', '1'];
   const lines: BatchLine[] = [
-    ['link', 'add', bridge, 'type', 'bridge'],
+    // The host's own sockets send through the bridge, so it needs the limit too (it does
+    // not take it from its ports here).
+    ['link', 'add', bridge, ...segs, 'type', 'bridge'],
     ['addr', 'add', `${subnet.hostAddress}/${subnet.prefixLen}`, 'dev', bridge],
     ['link', 'set', bridge, 'up'],
   ];
