@@ -7,7 +7,13 @@
  * --quick skips cells whose transfer would take over 15 s (1 Mbit/s × 8 MiB is 67 s) and
  * runs each cell once; otherwise each cell is the median of --reps runs (default 3).
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { connect } from '@nats-io/transport-node';
+import { startNats } from '../emulator/servers/nats-server.js';
+import { PayloadReceiver, sendPayload } from '../emulator/transport/transfer.js';
 import { setRatesMany } from '../emulator/net/link.js';
 import { timedTransfer, type Direction } from '../emulator/net/measure.js';
 import { tcModeMissing, probeCapabilities } from '../emulator/net/probe.js';
@@ -49,6 +55,36 @@ export async function benchTcCell(rateBps: number, bytes: number, direction: Dir
   return topology ? run(topology) : withTopology(1, run);
 }
 
+/**
+ * userspace mode: the emulator's own paced transport (DESIGN.md 4.2) between two NATS
+ * connections through a real nats-server, timed from the sender's start to the receiver's
+ * last chunk. Direction does not matter to userspace pacing; both are measured anyway.
+ */
+export async function withUserspaceBench<T>(fn: (cell: CellBench) => Promise<T>): Promise<T> {
+  const root = await mkdtemp(join(tmpdir(), 'sledge-bench-net-'));
+  const nats = await startNats({ dir: join(root, 'nats'), runId: 'benchnet' });
+  const sender = await connect({ servers: nats.url, token: nats.token });
+  const receiving = await connect({ servers: nats.url, token: nats.token });
+  const subject = 'sledge.benchnet.data.server';
+  const receiver = new PayloadReceiver(receiving, subject);
+  await receiving.flush();
+  let n = 0;
+  try {
+    return await fn(async (rateBps, bytes, direction) => {
+      const tag = `bench/${direction}/${n++}`;
+      const received = receiver.expect(tag, 600_000);
+      const sent = await sendPayload(sender, { subject, tag, bytes, rateBps, timeoutMs: 600_000 });
+      return (8 * bytes) / (((await received).completedAt - sent.startedAt) / 1000) / rateBps;
+    });
+  } finally {
+    await receiver.close();
+    await sender.close();
+    await receiving.close();
+    await nats.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
 export interface GoodputRow {
   readonly rateBps: number;
   readonly bytes: number;
@@ -61,10 +97,7 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
-/**
- * Runs every cell of every column. ── HOOK for the userspace column: pass e.g.
- * `{ tc: tcColumn, userspace: (rate, bytes, dir) => <token-bucket transfer ratio> }`.
- */
+/** Runs every cell of every column (each column one network mode). */
 export async function benchGoodput(
   columns: Record<string, CellBench>,
   options: { quick?: boolean; reps?: number; maxSeconds?: number } = {},
@@ -165,10 +198,14 @@ async function main(argv: string[]): Promise<void> {
   );
   console.log();
   const rows = await withTopology(1, (t) =>
-    benchGoodput({ tc: (rate, bytes, direction) => benchTcCell(rate, bytes, direction, t) }, { quick, reps }),
+    withUserspaceBench((userspace) =>
+      benchGoodput({ tc: (rate, bytes, direction) => benchTcCell(rate, bytes, direction, t), userspace }, { quick, reps }),
+    ),
   );
-  console.log(`goodput ÷ configured rate (Node TCP, receiver clock accept → last byte; ${quick ? 'quick: 1 run, cells > 15 s skipped' : `median of ${reps}`})`);
-  console.log(formatGoodputTable(rows, ['tc']));
+  console.log(
+    `goodput ÷ configured rate (tc: Node TCP through the shaped veth, accept → last byte; userspace: the paced NATS transport, send → last chunk; ${quick ? 'quick: 1 run, cells > 15 s skipped' : `median of ${reps}`})`,
+  );
+  console.log(formatGoodputTable(rows, ['tc', 'userspace']));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

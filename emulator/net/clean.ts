@@ -1,4 +1,6 @@
-import { basename } from 'node:path';
+import { readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { spawnRunner, type BatchLine, type Runner } from './exec.js';
 import { Ip } from './ip.js';
 import { assertRunPrefix, runPrefix as prefixOf, SLEDGE_NAME } from './names.js';
@@ -18,6 +20,8 @@ export interface CleanReport {
   readonly links: string[];
   /** Pids killed: processes inside the namespaces and stray embedded servers. */
   readonly processes: number[];
+  /** The runs' temp dirs (`sledge-<runId>-XXXXXX` under the OS temp dir) removed. */
+  readonly dirs: string[];
   readonly errors: string[];
 }
 
@@ -40,10 +44,28 @@ function serverOfRun(proc: ProcessInfo, runId: string | undefined, prefix: strin
   });
 }
 
+/** Run ids as `newRunId` makes them: what "every run" means when no run is named. */
+const GENERATED_RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
+
+/** The temp dirs of the runs named (mkdtemp appends '-' and 6 characters to `sledge-<runId>`). */
+async function runTempDirs(runId: string | undefined, prefix: string | undefined): Promise<string[]> {
+  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+  return names
+    .filter((name) => {
+      const id = /^sledge-(.+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
+      if (id === undefined) return false;
+      if (runId !== undefined) return id === runId;
+      if (prefix !== undefined) return prefixOf(id) === prefix;
+      return GENERATED_RUN_ID.test(id);
+    })
+    .map((name) => join(tmpdir(), name));
+}
+
 /**
  * Removes what crashed runs left behind: processes in their namespaces (a namespace with
  * a live process outlives `netns del`, and keeps its veth), stray nats-server/redis-server
- * of those runs, then host links and namespaces. Matches only sledge's naming scheme.
+ * of those runs, then host links and namespaces, then the runs' temp dirs. Matches only
+ * sledge's naming scheme.
  */
 export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport> {
   const prefix =
@@ -73,12 +95,21 @@ export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport>
   await quiet(vethsLeft.map((l): BatchLine => ['link', 'del', l]));
   const leftNs = new Set((await ip.listNetns()).filter(ours));
   const leftLinks = new Set((await ip.listLinks()).map((l) => l.name).filter(ours));
+  // Last: the servers that kept their files there are gone by now.
+  const dirs: string[] = [];
+  for (const dir of await runTempDirs(options.runId, prefix)) {
+    await rm(dir, { recursive: true, force: true }).then(
+      () => dirs.push(dir),
+      (e: unknown) => errors.push(`cannot remove ${dir}: ${e instanceof Error ? e.message : String(e)}`),
+    );
+  }
   for (const n of leftNs) errors.push(`namespace ${n} still present`);
   for (const l of leftLinks) errors.push(`link ${l} still present`);
   return {
     namespaces: namespaces.filter((n) => !leftNs.has(n)),
     links: links.filter((l) => !leftLinks.has(l)),
     processes,
+    dirs,
     errors,
   };
 }

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { cleanNet } from '../emulator/net/clean.js';
+import { runPrefix } from '../emulator/net/names.js';
+import { median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, waitFor, writeJson } from './helpers/emulation.js';
+import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+
+const NOTHING = { netns: [], links: [], qdiscs: [] };
+
+/**
+ * `sledge run` with kernel-shaped links (DESIGN.md 4.4): each device process in its own
+ * namespace behind an htb-shaped veth, nats-server on the bridge address.
+ */
+describe('sledge run (tc links)', () => {
+  let dir: string;
+  const runs: string[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir('emulation-tc');
+  });
+
+  afterAll(async () => {
+    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  tcIt(
+    'runs 3 devices × 3 rounds in namespaces: turn totals within 5% of predicted (median), nothing of the run left after',
+    async () => {
+      const config = writeJson(join(dir, 'tc.json'), smallConfig({ network: 'tc' }));
+      const out = join(dir, 'run-tc');
+      const r = await runCli(['run', config, '--out', out]);
+      const runId = runIdOf(out);
+      if (runId) runs.push(runId);
+      expect(r.stderr).not.toMatch(/Error|failed|warning/i);
+      expect(r.code).toBe(0);
+
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest.network).toBe('tc');
+      const turns = readTurns(out);
+      expect(turns).toHaveLength(9);
+      const errors = turns.map((t) => Math.abs(Number(t.measured_total) / Number(t.predicted_total) - 1));
+      expect(median(errors), `|measured/predicted − 1| of totals: ${errors.map((e) => e.toFixed(3)).join(' ')}`).toBeLessThanOrEqual(0.05);
+      // the links carry the payloads: uplink and downlink are measured, not zero
+      for (const t of turns) {
+        expect(Number(t.measured_uplink)).toBeGreaterThan(0);
+        expect(Number(t.measured_downlink)).toBeGreaterThan(0);
+      }
+
+      expect(kernelStateOf(runPrefix(manifest.runId))).toEqual(NOTHING);
+      expect(processesOfRun(manifest.runId)).toEqual([]);
+      expect(tempDirsOfRun(manifest.runId)).toEqual([]);
+    },
+    { tools: ['nats-server', 'redis-server'], timeout: 120_000 },
+  );
+
+  tcIt(
+    'after kill -9 of the launcher, `sledge net clean --run ID` removes every namespace, link, process and temp dir of the run',
+    async () => {
+      const config = writeJson(join(dir, 'tc-long.json'), smallConfig({ network: 'tc', rounds: 30 }));
+      const out = join(dir, 'run-tc-killed');
+      const { child, done } = startCli(['run', config, '--out', out]);
+      await waitFor('two finished turns', () => readTurns(out).length >= 2, 60_000);
+      const runId = runIdOf(out)!;
+      runs.push(runId);
+      const prefix = runPrefix(runId);
+      child.kill('SIGKILL');
+      await done;
+
+      const left = kernelStateOf(prefix);
+      expect(left.netns).toHaveLength(3);
+      expect(left.links.length).toBeGreaterThanOrEqual(4);
+      const finished = readTurns(out).length;
+
+      const clean = await runCli(['net', 'clean', '--run', runId]);
+      expect(clean.stderr).toBe('');
+      expect(clean.code).toBe(0);
+      expect(clean.stdout).toMatch(new RegExp(`namespaces removed: .*${prefix}-0`));
+      expect(clean.stdout).toMatch(new RegExp(`temp dirs removed: .*sledge-${runId}-`));
+
+      expect(kernelStateOf(prefix)).toEqual(NOTHING);
+      expect(tempDirsOfRun(runId)).toEqual([]);
+      // actors on the host notice their launcher is gone and leave on their own
+      await waitFor('no process of the run', () => processesOfRun(runId).length === 0, 15_000);
+      // what finished before the kill stays on disk
+      expect(readTurns(out).length).toBeGreaterThanOrEqual(finished);
+      const again = await runCli(['net', 'clean', '--run', runId]);
+      expect(again.stdout).toMatch(/namespaces removed: none\nlinks removed: none\nprocesses killed: none\ntemp dirs removed: none/);
+    },
+    { tools: ['nats-server', 'redis-server'], timeout: 120_000 },
+  );
+});
