@@ -11,6 +11,8 @@ import type { Config } from '../src/config.js';
 export interface NetworkFacts {
   mode: 'tc' | 'userspace';
   reason: string;
+  /** How the rates are imposed, in a sentence, for the reader of the manifest. */
+  shaping: string;
   impairments: { delayMs: number; jitterMs: number; lossPct: number; placement: 'netem' | 'userspace' | 'none'; reason: string };
 }
 
@@ -23,6 +25,7 @@ export function buildManifest(args: { runId: string; config: Config; strategy: s
     seed: args.config.seed,
     network: args.network.mode,
     networkReason: args.network.reason,
+    shaping: args.network.shaping,
     impairments: args.network.impairments,
     git: gitFacts(root),
     versions: { sledge: packageVersion(root), node: process.version, ...args.servers },

@@ -22,6 +22,8 @@ export const prepareMsg = z.strictObject({
   adapterBytes: z.number().int().min(0),
   smashedBytes: z.number().int().min(0),
   downRateBps: wallRate,
+  /** Added to every transfer the server sends: the shaper's head start (tc mode), else 0. */
+  padBytes: z.number().int().min(0),
 });
 
 /** Coordinator → device: run one turn and report every phase. */
@@ -35,6 +37,8 @@ export const turnMsg = z.strictObject({
   adapterBytes: z.number().int().min(0),
   smashedBytes: z.number().int().min(0),
   upRateBps: wallRate,
+  /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
+  padBytes: z.number().int().min(0),
   timeoutMs: z.number().int().min(1),
 });
 

@@ -9,6 +9,13 @@ export interface NetworkChoice extends NetworkFacts {
   };
 }
 
+const SHAPING = {
+  tc:
+    "htb on both ends of each device's veth (uplink inside the namespace, downlink on the host), rates × 1514/1448 for " +
+    'Ethernet/IP/TCP headers, pure ACKs unshaped, every transfer padded by the shaper head start (bucket + half a frame)',
+  userspace: 'senders pace 256 KiB chunks with a token bucket at the rate, leading by the measured round-trip time',
+} as const;
+
 /**
  * tc where the host can (root, netns, veth, bridge, htb), else userspace pacing
  * (DESIGN.md 4.4). Delay, jitter and loss go to netem where the kernel has it; this
@@ -31,6 +38,7 @@ export async function chooseNetwork(config: Config): Promise<NetworkChoice> {
   return {
     mode,
     reason,
+    shaping: SHAPING[mode],
     impairments: { delayMs, jitterMs, lossPct, placement, reason: why, wall: { delayMs: delayMs * t, jitterMs: jitterMs * t, lossPct } },
   };
 }

@@ -15,6 +15,11 @@ export class PacedLink implements Link {
     this.current = { upBps, downBps };
   }
 
+  /** The token bucket paces from the first chunk: there is no head start to pad. */
+  padding(): { upBytes: number; downBytes: number } {
+    return { upBytes: 0, downBytes: 0 };
+  }
+
   get rates(): Rates {
     if (!this.current) throw new Error(`link of ${this.deviceId}: rates not set`);
     return this.current;

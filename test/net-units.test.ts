@@ -5,7 +5,7 @@ import { Ip } from '../emulator/net/ip.js';
 import { TcLink, setRatesMany } from '../emulator/net/link.js';
 import { assertIfName, assertNetnsName, assertRate, runPrefix, SLEDGE_NAME } from '../emulator/net/names.js';
 import { chooseNetworkMode, formatCapabilities, impairmentPlacement, type Capabilities, type Check } from '../emulator/net/probe.js';
-import { changeLines, installLines, tcpOverheadFactor, wireRateBps } from '../emulator/net/shaper.js';
+import { changeLines, DEFAULT_SHAPER, headStartBytes, installLines, tcpOverheadFactor, wireRateBps } from '../emulator/net/shaper.js';
 import { chooseSubnet, deviceAddress } from '../emulator/net/subnet.js';
 import { Tc } from '../emulator/net/tc.js';
 import { createTopology } from '../emulator/net/topology.js';
@@ -130,6 +130,23 @@ describe('shaper lines', () => {
     }
     expect(changeLines('sl000000h0', 1e6)).toHaveLength(1);
     expect(changeLines('sl000000h0', 1e6)[0]?.slice(0, 2)).toEqual(['class', 'change']);
+  });
+
+  it("pads a transfer by htb's head start: its bucket plus half a frame, in payload bytes", () => {
+    // 1 Mbit/s: the bucket is its 1514-byte floor
+    expect(headStartBytes(1e6)).toBe(Math.round(((1514 + 757) * 1448) / 1514));
+    // 100 Mbit/s: 0.5 ms of the wire rate
+    const burst = Math.ceil((wireRateBps(100e6) / 8) * 0.0005);
+    expect(headStartBytes(100e6)).toBe(Math.round(((burst + 757) * 1448) / 1514));
+    // tbf sends only while it has tokens for the whole frame: no half frame
+    expect(headStartBytes(1e6, { ...DEFAULT_SHAPER, kind: 'tbf' })).toBe(1448);
+  });
+
+  it('asks the senders for the padding of the rates last set, and refuses before any are', async () => {
+    const link = new TcLink({ deviceId: 'd1', netns: 'sl000000-0', hostVeth: 'sl000000h0', nsVeth: 'sl000000n0', tc: new Tc(async () => ({ stdout: '', stderr: '' })) });
+    expect(() => link.padding()).toThrow(/rates not set/);
+    await link.setRates(1e6, 100e6);
+    expect(link.padding()).toEqual({ upBytes: headStartBytes(1e6), downBytes: headStartBytes(100e6) });
   });
 });
 

@@ -56,6 +56,7 @@ export class Coordinator {
     const wallRate = (bps: number) => (bps * payloadScale) / timeScale;
     await link.setRates(wallRate(planned.rateUpBps), wallRate(planned.rateDownBps));
     const paced = pacing(link);
+    const pad = link.padding();
     const turn = { round: planned.round, device: planned.device };
     const bytes = {
       adapterBytes: Math.round(split.adapterBytes(planned.cut) * payloadScale),
@@ -72,6 +73,7 @@ export class Coordinator {
       computeWallS: (planned.delay.server / I) * timeScale,
       ...bytes,
       downRateBps: paced?.downBps ?? null,
+      padBytes: pad.downBytes,
     }, this.options.controlTimeoutMs, signal);
 
     const turnTimeoutMs = Math.ceil(planned.delay.total * timeScale * 1000 * 3) + this.options.controlTimeoutMs;
@@ -84,6 +86,7 @@ export class Coordinator {
       backwardWallS: (planned.delay.deviceBackward / I) * timeScale,
       ...bytes,
       upRateBps: paced?.upBps ?? null,
+      padBytes: pad.upBytes,
       timeoutMs: turnTimeoutMs,
     }, turnTimeoutMs, signal);
     if (reply.kind !== 'report') throw new RunError(`device ${planned.device}: unexpected reply to a turn`);

@@ -79,7 +79,7 @@ export class DeviceActor extends Actor {
 
       const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
       const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
-      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes, turn.upRateBps, timeoutMs);
+      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes, turn.upRateBps, timeoutMs);
       p.uplink += sent.completedAt - forwardDone;
 
       // The server phase ends when its gradient notice arrives; the downlink follows it.
@@ -95,7 +95,7 @@ export class DeviceActor extends Actor {
       p.deviceBackward += mark - received.completedAt;
     }
 
-    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes, turn.upRateBps, timeoutMs);
+    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes, turn.upRateBps, timeoutMs);
     p.adapterUp = up.completedAt - mark;
     p.total = up.completedAt - t0;
 

@@ -51,7 +51,7 @@ export class ServerActor extends Actor {
 
   private send(turn: PrepareMsg, tag: string, bytes: number) {
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
-    const opts: SendOptions = { subject, tag, bytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS };
+    const opts: SendOptions = { subject, tag, bytes: bytes + turn.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS };
     if (this.deps.impairment) opts.impairment = this.deps.impairment;
     return sendPayload(this.deps.nc, opts);
   }

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { settleLimit, type BatchLine } from './exec.js';
 import { assertIfName, assertNetnsName, assertRate } from './names.js';
-import { changeLines, DEFAULT_SHAPER, installLines, removeLines, type ShaperConfig } from './shaper.js';
+import { changeLines, DEFAULT_SHAPER, headStartBytes, installLines, removeLines, type ShaperConfig } from './shaper.js';
 import type { Tc } from './tc.js';
 
 /**
@@ -13,6 +13,8 @@ export interface Link {
   readonly deviceId: string;
   /** Application goodput in bit/s, device → server and server → device. */
   setRates(upBps: number, downBps: number): Promise<void>;
+  /** Bytes each sender adds to a transfer at the current rates (see headStartBytes). */
+  padding(): { upBytes: number; downBytes: number };
 }
 
 export interface TcLinkOptions {
@@ -63,6 +65,11 @@ export class TcLink implements Link {
 
   setRates(upBps: number, downBps: number): Promise<void> {
     return setRatesMany([{ link: this, upBps, downBps }]);
+  }
+
+  padding(): { upBytes: number; downBytes: number } {
+    if (!this.current) throw new Error(`link of ${this.deviceId}: rates not set`);
+    return { upBytes: headStartBytes(this.current.upBps, this.shaper), downBytes: headStartBytes(this.current.downBps, this.shaper) };
   }
 
   /** Removes the shaping (both directions back to unlimited). */

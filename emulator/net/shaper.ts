@@ -50,6 +50,21 @@ function burstBytes(wireBps: number, cfg: ShaperConfig): number {
 }
 
 /**
+ * Payload bytes an idle shaper lets through ahead of its rate. A serial link of rate r
+ * delivers the last of N bytes N/r after the first is sent; a full token bucket sends
+ * its depth B at once, and htb also sends the frame that takes its tokens below zero,
+ * so the last byte arrives (wire(N) − B − s_last)/r after the first. The last frame's
+ * size s_last depends on how TCP cut the stream: half a full frame is its mean. Senders
+ * in tc mode add this many bytes to each transfer so that the payload's last byte
+ * arrives when the model's link would deliver it (about 3% of an 80 KiB transfer).
+ */
+export function headStartBytes(goodputBps: number, cfg: ShaperConfig = DEFAULT_SHAPER): number {
+  const wire = wireRateBps(goodputBps, cfg);
+  const frame = cfg.kind === 'htb' ? (MTU + ETHERNET_HEADER) / 2 : 0;
+  return Math.round((burstBytes(wire, cfg) + frame) / cfg.overheadFactor);
+}
+
+/**
  * htb's DRR quantum only matters between sibling classes, but the kernel warns when the
  * one derived from r2q falls outside [1000, 200000] bytes; setting it explicitly keeps
  * the log quiet at every rate.
