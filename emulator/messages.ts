@@ -50,12 +50,19 @@ export const adapterRequestMsg = z.strictObject({ kind: z.literal('adapters'), t
 export const deviceControlMsg = z.discriminatedUnion('kind', [turnMsg, shutdownMsg]);
 export const serverControlMsg = z.discriminatedUnion('kind', [prepareMsg, adapterRequestMsg, shutdownMsg]);
 
-/** Server → device: compute of one iteration is done, its gradient follows. */
+/** Host-clock milliseconds (emulator/transport/host-clock.ts). */
+const hostMs = z.number().min(0);
+
+/** Server → device, the reply to `adapters`: the adapters leave now; the turn starts `at`. */
+export const adaptersSendingMsg = z.strictObject({ kind: z.literal('sending'), at: hostMs });
+
+/** Server → device: compute of one iteration is done (`at`), its gradient follows. */
 export const gradientNoticeMsg = z.strictObject({
   kind: z.literal('gradient'),
   turn: turnId,
   iteration: z.number().int().min(1),
   busyWallS: z.number().min(0),
+  at: hostMs,
 });
 
 export const phaseWall = z.strictObject({

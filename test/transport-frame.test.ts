@@ -20,7 +20,9 @@ describe('frame codec', () => {
   });
 
   it('round-trips an ack and keeps totals above 4 GiB', () => {
-    expect(decodeAck(encodeAck(0xffffffff, 12345))).toEqual({ ok: true, frame: { kind: 'ack', transferId: 0xffffffff, seq: 12345 } });
+    expect(decodeAck(encodeAck(0xffffffff, 12345, 123456789.25))).toEqual({ ok: true, frame: { kind: 'ack', transferId: 0xffffffff, seq: 12345, receivedAt: 123456789.25 } });
+    expect(decodeAck(encodeAck(1, 2, -1))).toEqual({ ok: false, reason: 'bad-time' });
+    expect(decodeAck(encodeAck(1, 2, NaN))).toEqual({ ok: false, reason: 'bad-time' });
     const big = 5 * 2 ** 32 + 3;
     const n = chunkCount(big, MAX_CHUNK_BYTES);
     const d = decodeData(encodeData({ ...header, seq: n - 1, chunkBytes: MAX_CHUNK_BYTES, totalChunks: n, totalBytes: big }, new Uint8Array(3)));
@@ -60,11 +62,11 @@ describe('frame codec', () => {
     expect(reason(frame({ seq: 3 }))).toBe('seq-out-of-range');
     expect(reason(frame({}, new Uint8Array(5)))).toBe('bad-length');
     expect(reason(frame({ seq: 2 }, new Uint8Array(4)))).toBe('bad-length'); // the last chunk holds 2
-    expect(reason(encodeAck(1, 2).subarray(0, 11))).toBe('too-short');
-    const longAck = new Uint8Array(13);
-    longAck.set(encodeAck(1, 2));
+    expect(reason(encodeAck(1, 2, 3).subarray(0, 19))).toBe('too-short');
+    const longAck = new Uint8Array(21);
+    longAck.set(encodeAck(1, 2, 3));
     expect(reason(longAck)).toBe('bad-length');
-    expect(decodeData(encodeAck(1, 2))).toEqual({ ok: false, reason: 'wrong-kind' });
+    expect(decodeData(encodeAck(1, 2, 3))).toEqual({ ok: false, reason: 'wrong-kind' });
     expect(decodeAck(good)).toEqual({ ok: false, reason: 'wrong-kind' });
     for (let i = 0; i < 200; i++) expect(() => decodeFrame(Uint8Array.from({ length: i }, (_, k) => (k * 37 + i) & 0xff))).not.toThrow();
   });

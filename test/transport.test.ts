@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunError } from '../emulator/errors.js';
 import { startNats, type EmbeddedNats } from '../emulator/servers/nats-server.js';
 import { decodeFrame, encodeAck, encodeData } from '../emulator/transport/frame.js';
+import { hostNowMs } from '../emulator/transport/host-clock.js';
 import { PayloadReceiver, sendPayload, type SendOptions } from '../emulator/transport/transfer.js';
 
 const MiB = 1024 * 1024;
@@ -51,7 +52,7 @@ describe('payload transport over a real nats-server', () => {
     const tag = o.tag ?? `t/${n++}`;
     const received = receiver.expect(tag, 60_000);
     const sent = await sendPayload(device, { subject, tag, rateBps: null, timeoutMs: 60_000, ...o });
-    return { sent, received: await received, wallMs: sent.completedAt - sent.startedAt };
+    return { sent, received: await received, wallMs: sent.deliveredAt - sent.startedAt };
   }
 
   it.each([
@@ -64,6 +65,9 @@ describe('payload transport over a real nats-server', () => {
     expect(sent).toMatchObject({ bytes, chunks, resent: 0, rejected: 0 });
     expect(received).toMatchObject({ bytes, chunks });
     expect(received.completedAt).toBeGreaterThanOrEqual(received.firstChunkAt);
+    // the ack's host-clock receipt time, in the sender's timebase, is the receiver's completion
+    expect(Math.abs(sent.deliveredAt - received.completedAt)).toBeLessThan(0.5);
+    expect(sent.deliveredAt).toBeLessThanOrEqual(sent.completedAt);
   });
 
   it('resolves an expect made after the transfer completed', async () => {
@@ -117,7 +121,7 @@ describe('payload transport over a real nats-server', () => {
       [Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31]), inbox], // garbage
       [valid.subarray(0, 20), inbox], // truncated header
       [badMagic, inbox],
-      [encodeAck(123456, 0), inbox], // an ack, for no transfer, on a data subject
+      [encodeAck(123456, 0, 1), inbox], // an ack, for no transfer, on a data subject
       [encodeData({ transferId: 78, seq: 2, totalChunks: 2, chunkBytes: 8, totalBytes: 10, tag: 'm/2' }, new Uint8Array(0)), inbox], // seq out of range
       [valid, undefined], // no reply subject to ack to
       [valid, inbox], // accepted: starts transfer 77
@@ -139,8 +143,8 @@ describe('payload transport over a real nats-server', () => {
         const d = decodeFrame(m.data);
         if (!d.ok || !m.reply) return;
         server.publish(m.reply, new Uint8Array([9, 9, 9]));
-        server.publish(m.reply, encodeAck(d.frame.transferId ^ 1, d.frame.seq));
-        server.publish(m.reply, encodeAck(d.frame.transferId, d.frame.seq));
+        server.publish(m.reply, encodeAck(d.frame.transferId ^ 1, d.frame.seq, hostNowMs()));
+        server.publish(m.reply, encodeAck(d.frame.transferId, d.frame.seq, hostNowMs()));
       },
     });
     await server.flush();

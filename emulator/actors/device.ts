@@ -1,6 +1,8 @@
 import type { Msg } from '@nats-io/transport-node';
-import { decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../messages.js';
+import { RunError } from '../errors.js';
+import { adaptersSendingMsg, decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../messages.js';
 import { deviceActor } from '../subjects.js';
+import { fromHostMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
 import { runWorkload } from '../workload.js';
 import { Actor, type ActorDeps } from './actor.js';
@@ -8,15 +10,19 @@ import { Mailbox } from './mailbox.js';
 import { tags } from './tags.js';
 
 interface Notice {
-  at: number;
+  /** When the server's compute ended (performance.now() ms of this process). */
+  doneAt: number;
   busyWallS: number;
 }
 
 /**
  * A mobile device (DESIGN.md 4.1): on each turn it receives the adapters of its blocks,
  * computes forward, sends the smashed data, waits for the gradient, computes backward
- * and returns its adapters. Every phase is a stretch of this process's own monotonic
- * clock, so the phases add up to the turn exactly and no clock is shared across hosts.
+ * and returns its adapters. Each phase runs from where it starts to where it ends on the
+ * host clock all actors share (transport/host-clock.ts): the turn starts when the server
+ * sends the adapters, the uplink ends when the server has the last byte, the server phase
+ * when its compute ends. So no request, ack or notice trip is counted in any phase, and
+ * the phases add up to the turn exactly.
  */
 export class DeviceActor extends Actor {
   private readonly notices = new Mailbox<Notice>();
@@ -32,10 +38,9 @@ export class DeviceActor extends Actor {
     const { nc, subjects } = this.deps;
     nc.subscribe(subjects.events(this.name), {
       callback: (_err, msg) => {
-        const at = performance.now();
         const m = decode(gradientNoticeMsg, msg.data);
         if (!m.ok) return void this.reject(undefined, 'event', m.reason);
-        this.notices.put(tags.gradient(m.value.turn, m.value.iteration), { at, busyWallS: m.value.busyWallS });
+        this.notices.put(tags.gradient(m.value.turn, m.value.iteration), { doneAt: fromHostMs(m.value.at), busyWallS: m.value.busyWallS });
       },
     });
     nc.subscribe(subjects.control(this.name), { callback: (_err, msg) => void this.onControl(msg) });
@@ -66,9 +71,11 @@ export class DeviceActor extends Actor {
     const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
     let busy = 0;
 
-    const t0 = performance.now();
     const adapters = this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs);
-    await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
+    const reply = await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
+    const sending = decode(adaptersSendingMsg, reply.data);
+    if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
+    const t0 = fromHostMs(sending.value.at);
     let mark = (await adapters).completedAt;
     p.adapterDown = mark - t0;
 
@@ -80,12 +87,12 @@ export class DeviceActor extends Actor {
       const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
       const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
       const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes, turn.upRateBps, timeoutMs);
-      p.uplink += sent.completedAt - forwardDone;
+      p.uplink += sent.deliveredAt - forwardDone;
 
-      // The server phase ends when its gradient notice arrives; the downlink follows it.
+      // The server phase ends when its compute does; the downlink follows it.
       const n = await notice;
-      const serverDone = Math.max(n.at, sent.completedAt);
-      p.server += serverDone - sent.completedAt;
+      const serverDone = Math.max(n.doneAt, sent.deliveredAt);
+      p.server += serverDone - sent.deliveredAt;
       busy += n.busyWallS;
       const received = await gradient;
       p.downlink += received.completedAt - serverDone;
@@ -96,8 +103,8 @@ export class DeviceActor extends Actor {
     }
 
     const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes, turn.upRateBps, timeoutMs);
-    p.adapterUp = up.completedAt - mark;
-    p.total = up.completedAt - t0;
+    p.adapterUp = up.deliveredAt - mark;
+    p.total = up.deliveredAt - t0;
 
     const seconds = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v / 1000])) as PhaseWall;
     return { kind: 'report', turn: turn.turn, phases: seconds, serverBusyWallS: busy, rejected: this.rejectedCount };

@@ -1,6 +1,7 @@
 import type { Msg } from '@nats-io/transport-node';
 import { decode, encode, serverControlMsg, type PrepareMsg } from '../messages.js';
 import { deviceActor } from '../subjects.js';
+import { hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
 import { runWorkload } from '../workload.js';
 import { Actor, type ActorDeps } from './actor.js';
@@ -43,7 +44,7 @@ export class ServerActor extends Actor {
     }
     const turn = this.turns.get(key);
     if (!turn) return this.reject(msg, 'control', `no prepared turn ${key}`);
-    msg.respond(encode({ kind: 'ok' }));
+    msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
     void this.send(turn, tags.adaptersDown(turn.turn), turn.adapterBytes).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
@@ -61,7 +62,7 @@ export class ServerActor extends Actor {
     for (let i = 1; i <= turn.iterations; i++) {
       await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
       const busyWallS = await runWorkload(workload, turn.computeWallS);
-      nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS }));
+      nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS, at: hostNowMs() }));
       await this.send(turn, tags.gradient(turn.turn, i), turn.smashedBytes);
     }
     await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);

@@ -4,12 +4,15 @@
  *
  *   data: magic "SL" | version u8 | kind u8 = 1 | transfer u32 | seq u32 | chunks u32
  *         | chunkBytes u32 | totalBytes u64 | tagLen u8 | tag (UTF-8) | payload
- *   ack:  magic "SL" | version u8 | kind u8 = 2 | transfer u32 | seq u32
+ *   ack:  magic "SL" | version u8 | kind u8 = 2 | transfer u32 | seq u32 | receivedAt f64
+ *
+ * receivedAt is the host clock (host-clock.ts, ms) when the chunk arrived: the sender
+ * learns when its bytes were delivered, not just when the ack got back.
  *
  * Every data frame carries the whole transfer's shape, so a single frame is checked on its
  * own: its payload must be exactly the length its sequence number implies.
  */
-export const FRAME_VERSION = 1;
+export const FRAME_VERSION = 2;
 export const MAX_CHUNK_BYTES = 512 * 1024;
 export const MAX_TAG_BYTES = 200;
 
@@ -17,7 +20,7 @@ const MAGIC_0 = 0x53; // 'S'
 const MAGIC_1 = 0x4c; // 'L'
 const KIND_DATA = 1;
 const KIND_ACK = 2;
-const ACK_BYTES = 12;
+const ACK_BYTES = 20;
 const DATA_FIXED_BYTES = 29;
 
 export interface DataFrame {
@@ -35,6 +38,8 @@ export interface AckFrame {
   kind: 'ack';
   transferId: number;
   seq: number;
+  /** Host-clock ms when the receiver had the chunk. */
+  receivedAt: number;
 }
 
 export type Frame = DataFrame | AckFrame;
@@ -50,7 +55,8 @@ export type RejectReason =
   | 'bad-total'
   | 'seq-out-of-range'
   | 'bad-tag'
-  | 'bad-length';
+  | 'bad-length'
+  | 'bad-time';
 
 export type Decoded<T> = { ok: true; frame: T } | { ok: false; reason: RejectReason };
 
@@ -81,9 +87,10 @@ export function encodeData(h: DataHeader, payload: Uint8Array): Uint8Array {
   return out;
 }
 
-export function encodeAck(transferId: number, seq: number): Uint8Array {
+export function encodeAck(transferId: number, seq: number, receivedAt: number): Uint8Array {
   const out = new Uint8Array(ACK_BYTES);
   writePrefix(out, KIND_ACK, transferId, seq);
+  view(out).setFloat64(12, receivedAt);
   return out;
 }
 
@@ -111,7 +118,9 @@ function decodeAckBody(bytes: Uint8Array): Decoded<AckFrame> {
   if (bytes.length < ACK_BYTES) return reject('too-short');
   if (bytes.length > ACK_BYTES) return reject('bad-length');
   const v = view(bytes);
-  return { ok: true, frame: { kind: 'ack', transferId: v.getUint32(4), seq: v.getUint32(8) } };
+  const receivedAt = v.getFloat64(12);
+  if (!Number.isFinite(receivedAt) || receivedAt < 0) return reject('bad-time');
+  return { ok: true, frame: { kind: 'ack', transferId: v.getUint32(4), seq: v.getUint32(8), receivedAt } };
 }
 
 function decodeDataBody(bytes: Uint8Array): Decoded<DataFrame> {

@@ -7,6 +7,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
 import { decodeData, encodeAck, type DataFrame, type RejectReason } from './frame.js';
+import { hostNowMs } from './host-clock.js';
 
 export interface Received {
   tag: string;
@@ -129,7 +130,7 @@ export class PayloadReceiver {
   }
 
   private ack(reply: string, f: DataFrame): void {
-    this.nc.publish(reply, encodeAck(f.transferId, f.seq));
+    this.nc.publish(reply, encodeAck(f.transferId, f.seq, hostNowMs()));
   }
 
   private complete(r: Received): void {

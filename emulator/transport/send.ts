@@ -9,6 +9,7 @@ import { RunError } from '../errors.js';
 import { waitUntil } from './clock.js';
 import { chunkCount, chunkLength, decodeAck, encodeData, MAX_CHUNK_BYTES, MAX_TAG_BYTES } from './frame.js';
 import { planDeliveries, type Impairment } from './impairment.js';
+import { fromHostMs } from './host-clock.js';
 import { roundTripMs, sampleRoundTrip } from './round-trip.js';
 
 export const DEFAULT_CHUNK_BYTES = 256 * 1024;
@@ -42,6 +43,8 @@ export interface SendResult {
   startedAt: number;
   /** When the final ack arrived. */
   completedAt: number;
+  /** When the receiver had the last chunk (performance.now() ms of this process, via the host clock). */
+  deliveredAt: number;
   /** Chunks sent again after an emulated loss. */
   resent: number;
   /** Acks dropped as malformed or not for this transfer. */
@@ -68,6 +71,7 @@ class OutgoingTransfer {
   private ackedCount = 0;
   private rejected = 0;
   private completedAt = 0;
+  private deliveredAt = 0;
   private failure: Error | undefined;
   private readonly abort = new AbortController();
   private wake: (() => void) | undefined;
@@ -103,8 +107,8 @@ class OutgoingTransfer {
       sub = nc.subscribe(inbox, { callback: (err, msg) => this.onAck(err, msg, stall) });
       for (const { seq, atMs } of plan.deliveries) {
         const len = sizes[seq] ?? 0;
-        // Early by one NATS round trip so that the ack lands on the planned time (round-trip.ts).
-        const leadMs = opts.rateBps === null ? 0 : Math.min(roundTripMs(nc), (8000 * len) / opts.rateBps);
+        // Early by one NATS trip (half a round trip) so that the chunk lands on the planned time (round-trip.ts).
+        const leadMs = opts.rateBps === null ? 0 : Math.min(roundTripMs(nc) / 2, (8000 * len) / opts.rateBps);
         await waitUntil(startedAt + atMs - leadMs, this.abort.signal);
         while (this.inFlight >= this.window && !this.failure) await this.nextEvent();
         if (this.failure) throw this.failure;
@@ -124,7 +128,7 @@ class OutgoingTransfer {
       clearTimeout(overall);
       if (sub && !nc.isClosed()) sub.unsubscribe();
     }
-    return { bytes: opts.bytes, chunks: sizes.length, startedAt, completedAt: this.completedAt, resent: plan.resent, rejected: this.rejected };
+    return { bytes: opts.bytes, chunks: sizes.length, startedAt, completedAt: this.completedAt, deliveredAt: this.deliveredAt, resent: plan.resent, rejected: this.rejected };
   }
 
   private onAck(err: Error | null, msg: Msg, stall: NodeJS.Timeout): void {
@@ -142,6 +146,7 @@ class OutgoingTransfer {
     const now = performance.now();
     if (this.opts.rateBps !== null) sampleRoundTrip(this.nc, now - publishedAt);
     this.acked[seq] = 1;
+    this.deliveredAt = Math.max(this.deliveredAt, fromHostMs(d.frame.receivedAt));
     this.ackedCount++;
     this.inFlight--;
     stall.refresh();
