@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { cleanNet } from '../emulator/net/clean.js';
 import { runPrefix } from '../emulator/net/names.js';
-import { median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, waitFor, writeJson } from './helpers/emulation.js';
+import { actorPid, median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, waitFor, writeJson } from './helpers/emulation.js';
 import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
 
 const NOTHING = { netns: [], links: [], qdiscs: [] };
@@ -52,6 +52,51 @@ describe('sledge run (tc links)', () => {
       expect(kernelStateOf(runPrefix(manifest.runId))).toEqual(NOTHING);
       expect(processesOfRun(manifest.runId)).toEqual([]);
       expect(tempDirsOfRun(manifest.runId)).toEqual([]);
+    },
+    { tools: ['nats-server', 'redis-server'], timeout: 120_000 },
+  );
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    tcIt(
+      `${signal}: exit 130, finished turns kept, no namespace, link, qdisc, process or temp dir of the run left`,
+      async () => {
+        const config = writeJson(join(dir, `tc-${signal}.json`), smallConfig({ network: 'tc', rounds: 30 }));
+        const out = join(dir, `run-tc-${signal}`);
+        const { child, done } = startCli(['run', config, '--out', out]);
+        await waitFor('two finished turns', () => readTurns(out).length >= 2, 60_000);
+        const runId = runIdOf(out)!;
+        runs.push(runId);
+        expect(kernelStateOf(runPrefix(runId)).netns).toHaveLength(3);
+        child.kill(signal);
+        const r = await done;
+        expect(r.code).toBe(130);
+        const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+        expect(summary.status).toBe('interrupted');
+        expect(summary.turnsDone).toBe(readTurns(out).length);
+        expect(kernelStateOf(runPrefix(runId))).toEqual(NOTHING);
+        expect(processesOfRun(runId)).toEqual([]);
+        expect(tempDirsOfRun(runId)).toEqual([]);
+      },
+      { tools: ['nats-server', 'redis-server'], timeout: 120_000 },
+    );
+  }
+
+  tcIt(
+    'a device killed inside its namespace fails the run naming it, and the run still cleans up',
+    async () => {
+      const config = writeJson(join(dir, 'tc-kill-device.json'), smallConfig({ network: 'tc', rounds: 30 }));
+      const out = join(dir, 'run-tc-kill-device');
+      const { done } = startCli(['run', config, '--out', out]);
+      await waitFor('a finished turn', () => readTurns(out).length >= 1, 60_000);
+      const runId = runIdOf(out)!;
+      runs.push(runId);
+      process.kill(await waitFor('device d3', () => actorPid(runId, 'device.d3')), 'SIGKILL');
+      const r = await done;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/device d3 \(pid \d+\) exited with signal SIGKILL/);
+      expect(kernelStateOf(runPrefix(runId))).toEqual(NOTHING);
+      expect(processesOfRun(runId)).toEqual([]);
+      expect(tempDirsOfRun(runId)).toEqual([]);
     },
     { tools: ['nats-server', 'redis-server'], timeout: 120_000 },
   );
