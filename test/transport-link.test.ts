@@ -1,17 +1,13 @@
+import { Rng } from '../src/rng.js';
 import { describe, expect, it } from 'vitest';
 import { planDeliveries, rtoMs } from '../emulator/transport/impairment.js';
 import { TokenBucket } from '../emulator/transport/token-bucket.js';
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) source, as the actors build theirs. */
+const seeded = (seed: number): (() => number) => {
+  const rng = new Rng(seed);
+  return () => rng.next();
+};
 
 const KiB = 1024;
 const sizes = (n: number, chunk = 256 * KiB) => Array.from({ length: n }, () => chunk);
@@ -46,12 +42,12 @@ describe('delivery plan', () => {
 
   it('pipelines delay: every chunk shifts by delayMs, throughput unchanged', () => {
     const base = planDeliveries(sizes(16), 20e6);
-    const delayed = planDeliveries(sizes(16), 20e6, { delayMs: 50, jitterMs: 0, lossPct: 0, random: mulberry32(1) });
+    const delayed = planDeliveries(sizes(16), 20e6, { delayMs: 50, jitterMs: 0, lossPct: 0, random: seeded(1) });
     delayed.deliveries.forEach((d, i) => expect(d.atMs).toBeCloseTo((base.deliveries[i]?.atMs ?? NaN) + 50, 9));
   });
 
   it('jitters within ±jitterMs and never reorders', () => {
-    const p = planDeliveries(sizes(200, 1000), 8e6, { delayMs: 5, jitterMs: 4, lossPct: 0, random: mulberry32(7) });
+    const p = planDeliveries(sizes(200, 1000), 8e6, { delayMs: 5, jitterMs: 4, lossPct: 0, random: seeded(7) });
     p.deliveries.forEach((d, i) => {
       const leftAt = i + 1;
       expect(d.seq).toBe(i);
@@ -63,7 +59,7 @@ describe('delivery plan', () => {
   });
 
   it('resends lost chunks after the RTO, costing link time, and is reproducible from the seed', () => {
-    const imp = () => ({ delayMs: 20, jitterMs: 0, lossPct: 25, random: mulberry32(42) });
+    const imp = () => ({ delayMs: 20, jitterMs: 0, lossPct: 25, random: seeded(42) });
     const p = planDeliveries(sizes(40, 1000), 8e6, imp());
     expect(p.resent).toBeGreaterThan(0);
     expect(new Set(p.deliveries.map((d) => d.seq)).size).toBe(40);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../src/rng.js';
 import { RunError } from '../emulator/errors.js';
 import { startNats, type EmbeddedNats } from '../emulator/servers/nats-server.js';
 import { decodeFrame, encodeAck, encodeData } from '../emulator/transport/frame.js';
@@ -11,16 +12,11 @@ import { PayloadReceiver, sendPayload, type SendOptions } from '../emulator/tran
 
 const MiB = 1024 * 1024;
 
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform [0, 1) source, as the actors build theirs. */
+const seeded = (seed: number): (() => number) => {
+  const rng = new Rng(seed);
+  return () => rng.next();
+};
 
 describe('payload transport over a real nats-server', () => {
   let root: string;
@@ -155,7 +151,7 @@ describe('payload transport over a real nats-server', () => {
   });
 
   it('adds delayMs to a small transfer without slowing a paced one', fidelity, async () => {
-    const impairment = { delayMs: 50, jitterMs: 0, lossPct: 0, random: mulberry32(1) };
+    const impairment = { delayMs: 50, jitterMs: 0, lossPct: 0, random: seeded(1) };
     const small = await roundTrip({ bytes: 1000, impairment });
     expect(small.wallMs).toBeGreaterThanOrEqual(50);
     expect(small.wallMs).toBeLessThan(75);
@@ -168,7 +164,7 @@ describe('payload transport over a real nats-server', () => {
   });
 
   it('stays reliable under userspace loss, resending lost chunks', async () => {
-    const impairment = { delayMs: 5, jitterMs: 2, lossPct: 20, random: mulberry32(2024) };
+    const impairment = { delayMs: 5, jitterMs: 2, lossPct: 20, random: seeded(2024) };
     const { sent, received } = await roundTrip({ bytes: 4 * MiB, rateBps: 100e6, impairment });
     expect(sent.resent).toBeGreaterThan(0);
     expect(received).toMatchObject({ bytes: 4 * MiB, chunks: 16 });

@@ -39,31 +39,29 @@ export function headline(c: Comparison): string {
   ].join('\n');
 }
 
-function figuresTable(runs: readonly ComparedRun[]): string {
-  const rows = runs.map((r) => [
+/** A run's strategy, its averages predicted beside measured, and its turns: the columns of RUN_HEAD. */
+const RUN_HEAD = ['\nstrategy', 'avg round delay (s)\npredicted', '\nmeasured', 'avg server energy (J)\npredicted', '\nmeasured', '\nturns'];
+
+function runCells(r: ComparedRun): (string | number)[] {
+  return [
     r.status === 'finished' ? r.strategy : `${r.strategy} (${r.status})`,
     num(r.predicted.avgRoundDelay),
     num(r.measured.avgRoundDelay),
     num(r.predicted.avgServerEnergy),
     num(r.measured.avgServerEnergy),
     r.turns,
-    r.run,
-  ]);
-  return table(['\nstrategy', 'avg round delay (s)\npredicted', '\nmeasured', 'avg server energy (J)\npredicted', '\nmeasured', '\nturns', '\nrun'], rows, ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
+  ];
+}
+
+function figuresTable(runs: readonly ComparedRun[]): string {
+  const rows = runs.map((r) => [...runCells(r), r.run]);
+  return table([...RUN_HEAD, '\nrun'], rows, ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }
 
 /** The end of `sledge sweep`: a row per point and strategy. */
 export function formatSweep(config: Config, paths: readonly string[], rows: readonly { values: OverrideValue[]; run: ComparedRun }[], dir: string): string {
-  const body = rows.map(({ values, run }) => [
-    ...values.map(String),
-    run.status === 'finished' ? run.strategy : `${run.strategy} (${run.status})`,
-    num(run.predicted.avgRoundDelay),
-    num(run.measured.avgRoundDelay),
-    num(run.predicted.avgServerEnergy),
-    num(run.measured.avgServerEnergy),
-    run.turns,
-  ]);
-  const head = [...paths.map((p) => `\n${p}`), '\nstrategy', 'avg round delay (s)\npredicted', '\nmeasured', 'avg server energy (J)\npredicted', '\nmeasured', '\nturns'];
+  const body = rows.map(({ values, run }) => [...values.map(String), ...runCells(run)]);
+  const head = [...paths.map((p) => `\n${p}`), ...RUN_HEAD];
   return [
     `${describeConfig(config)} (before --set)`,
     '',
