@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemModel } from '../src/system-model.js';
-import { loadConfig } from '../emulator/config-file.js';
-import { runEmulation } from '../emulator/emulation.js';
+import { loadConfig } from '../emulator/experiment/config-file.js';
+import { runEmulation } from '../emulator/launcher/emulation.js';
 import { num, pct, table } from '../emulator/format/table.js';
-import { abortOnSignals } from '../emulator/signals.js';
+import { abortOnSignals } from '../emulator/terminal/signals.js';
 
 const configPath = process.argv[2] ?? 'configs/paper.json';
 const scales = (process.argv[3] ?? '0.05,0.2').split(',').map(Number);

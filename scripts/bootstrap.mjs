@@ -66,6 +66,7 @@ function ensureBuild() {
   const sources = Math.max(...['src', 'emulator', 'scripts', 'tsconfig.json', 'package.json'].map((p) => newestMtime(join(root, p))));
   if (existsSync(stamp) && statSync(stamp).mtimeMs >= sources) return;
   run(join(root, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.json']);
+  run(process.execPath, [join(root, 'scripts', 'bundle-actor.mjs')]);
   writeFileSync(stamp, new Date().toISOString());
 }
 

@@ -1,31 +1,56 @@
-import { z } from 'zod';
-
 /**
  * What a server or device process is told at start, through its environment: where NATS
  * is, which run and actor it is, which workload. Nothing else: the rest arrives over NATS,
- * so the same entry point runs on another host given these variables.
+ * so the same entry point runs on another host given these variables. Checked by hand,
+ * not with zod, to keep the actor process lean (DESIGN.md 4.6).
  */
-const actorEnv = z.object({
-  SLEDGE_NATS_URL: z.string().min(1),
-  SLEDGE_NATS_TOKEN: z.string().optional(),
-  SLEDGE_RUN_ID: z.string().regex(/^[A-Za-z0-9_-]+$/),
-  SLEDGE_ACTOR: z.string().regex(/^(server|device\.[A-Za-z0-9_-]+)$/),
-  SLEDGE_WORKLOAD: z.enum(['sleep', 'spin']).default('sleep'),
+export interface ActorEnv {
+  SLEDGE_NATS_URL: string;
+  SLEDGE_NATS_TOKEN?: string;
+  SLEDGE_RUN_ID: string;
+  SLEDGE_ACTOR: string;
+  SLEDGE_WORKLOAD: 'sleep' | 'spin';
   /** JSON of the userspace impairments (delay, jitter, loss) when netem cannot do them. */
-  SLEDGE_IMPAIRMENT: z.string().optional(),
-  SLEDGE_SEED: z.coerce.number().int().min(0).default(1),
-});
+  SLEDGE_IMPAIRMENT?: string;
+  SLEDGE_SEED: number;
+}
 
-export type ActorEnv = z.infer<typeof actorEnv>;
+export function checkActorEnv(env: NodeJS.ProcessEnv): { ok: true; env: ActorEnv } | { ok: false; problems: string[] } {
+  const problems: string[] = [];
+  const need = (key: string, re: RegExp, rule: string): string => {
+    const v = env[key];
+    if (v === undefined || !re.test(v)) problems.push(`${key}: ${rule}`);
+    return v ?? '';
+  };
+  const natsUrl = need('SLEDGE_NATS_URL', /^\S+$/, 'required, a NATS URL');
+  const runId = need('SLEDGE_RUN_ID', /^[A-Za-z0-9_-]{1,64}$/, 'required, [A-Za-z0-9_-]{1,64}');
+  const actor = need('SLEDGE_ACTOR', /^(server|device\.[A-Za-z0-9_-]{1,64})$/, 'required, "server" or "device.<id>"');
+  const workload = env.SLEDGE_WORKLOAD ?? 'sleep';
+  if (workload !== 'sleep' && workload !== 'spin') problems.push('SLEDGE_WORKLOAD: "sleep" or "spin"');
+  const seed = Number(env.SLEDGE_SEED ?? '1');
+  if (!Number.isSafeInteger(seed) || seed < 0) problems.push('SLEDGE_SEED: a non-negative integer');
+  if (problems.length) return { ok: false, problems };
+  return {
+    ok: true,
+    env: {
+      SLEDGE_NATS_URL: natsUrl,
+      ...(env.SLEDGE_NATS_TOKEN ? { SLEDGE_NATS_TOKEN: env.SLEDGE_NATS_TOKEN } : {}),
+      SLEDGE_RUN_ID: runId,
+      SLEDGE_ACTOR: actor,
+      SLEDGE_WORKLOAD: workload as 'sleep' | 'spin',
+      ...(env.SLEDGE_IMPAIRMENT ? { SLEDGE_IMPAIRMENT: env.SLEDGE_IMPAIRMENT } : {}),
+      SLEDGE_SEED: seed,
+    },
+  };
+}
 
 export function readActorEnv(env: NodeJS.ProcessEnv = process.env): ActorEnv {
-  const r = actorEnv.safeParse(env);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    process.stderr.write(`sledge actor: bad environment: ${problems}\n`);
+  const r = checkActorEnv(env);
+  if (!r.ok) {
+    process.stderr.write(`sledge actor: bad environment: ${r.problems.join('; ')}\n`);
     process.exit(2);
   }
-  return r.data;
+  return r.env;
 }
 
 export interface Impairment {
@@ -36,6 +61,13 @@ export interface Impairment {
 
 export function parseImpairment(json: string | undefined): Impairment | undefined {
   if (!json) return undefined;
-  const r = z.strictObject({ delayMs: z.number().min(0), jitterMs: z.number().min(0), lossPct: z.number().min(0).lt(100) }).safeParse(JSON.parse(json));
-  return r.success ? r.data : undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const o = v as Partial<Impairment> | null;
+  const ok = (x: unknown, max = Infinity) => typeof x === 'number' && Number.isFinite(x) && x >= 0 && x < max;
+  return o && ok(o.delayMs) && ok(o.jitterMs) && ok(o.lossPct, 100) ? { delayMs: o.delayMs!, jitterMs: o.jitterMs!, lossPct: o.lossPct! } : undefined;
 }

@@ -1,8 +1,8 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { encode } from '../messages.js';
-import type { ActorName, Subjects } from '../subjects.js';
+import { encode } from '../protocol/messages.js';
+import type { ActorName, Subjects } from '../protocol/subjects.js';
 import { PayloadReceiver, type SendOptions } from '../transport/transfer.js';
-import type { WorkloadKind } from '../workload.js';
+import type { WorkloadKind } from './workload.js';
 import type { Log } from './log.js';
 
 export interface ActorDeps {
@@ -21,6 +21,7 @@ export interface ActorDeps {
 export abstract class Actor {
   protected readonly receiver: PayloadReceiver;
   private rejectedHere = 0;
+  private readonly rejectedBy = new Map<string, number>();
   private resolveStopped!: () => void;
   /** Resolves once the coordinator has asked this actor to shut down. */
   readonly stopped = new Promise<void>((r) => (this.resolveStopped = r));
@@ -36,14 +37,28 @@ export abstract class Actor {
     return this.rejectedHere + this.receiver.rejected;
   }
 
+  /** Rejections by `where/reason` (control, event) and `data/reason` (payload frames). */
+  rejections(): Record<string, number> {
+    const out: Record<string, number> = Object.fromEntries(this.rejectedBy);
+    for (const [reason, n] of Object.entries(this.receiver.rejections())) out[`data/${reason}`] = n;
+    return out;
+  }
+
+  /**
+   * Drops a malformed or unexpected message: counted by a short reason, logged for the
+   * first few and then sparsely, so that a flood of hostile messages cannot fill the disk.
+   */
   protected reject(msg: Msg | undefined, where: string, reason: string): void {
     this.rejectedHere++;
-    this.deps.log('warn', 'rejected message', { where, reason });
-    if (msg?.reply) msg.respond(encode({ kind: 'error', message: `rejected: ${reason}` }));
+    const key = `${where}/${rejectionKind(reason)}`;
+    // Finitely many keys: a few places × the categories of rejectionKind().
+    this.rejectedBy.set(key, (this.rejectedBy.get(key) ?? 0) + 1);
+    if (this.rejectedHere <= 20 || this.rejectedHere % 1000 === 0) this.deps.log('warn', 'rejected message', { where, reason: reason.slice(0, 200), total: this.rejectedHere });
+    if (msg?.reply) msg.respond(encode({ kind: 'error', message: `rejected: ${reason.slice(0, 200)}` }));
   }
 
   protected acknowledgeShutdown(msg: Msg): void {
-    msg.respond(encode({ kind: 'ok', rejected: this.rejectedCount }));
+    msg.respond(encode({ kind: 'ok', rejected: this.rejectedCount, rejections: this.rejections() }));
     this.resolveStopped();
   }
 
@@ -52,4 +67,14 @@ export abstract class Actor {
   async close(): Promise<void> {
     await this.receiver.close();
   }
+}
+
+/** A reason's category: the codec's own words ("not JSON", "too large"), else what a field failed on. */
+function rejectionKind(reason: string): string {
+  if (reason === 'not JSON' || reason === 'too large') return reason.replace(' ', '-');
+  if (reason.startsWith('subscription error')) return 'subscription-error';
+  if (reason.startsWith('no prepared turn')) return 'unknown-turn';
+  if (reason.includes('unknown key')) return 'unknown-key';
+  if (reason.includes('kind: expected')) return 'unknown-kind';
+  return 'invalid';
 }

@@ -2,14 +2,14 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { TurnEnergy } from '../../src/cost.js';
 import { planTurns, type PlannedTurn } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
-import { dbmToWatts } from '../../src/system.js';
+import { dbmToWatts, type Device } from '../../src/system.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { RunError } from '../errors.js';
-import { decode, encode, replyMsg, type ReplyMsg, type TurnReportMsg } from '../messages.js';
+import { decode, encode, replyMsg, type ReplyMsg, type TurnReportMsg } from '../protocol/messages.js';
 import type { Link } from '../net/link.js';
-import { pacing } from '../paced-link.js';
+import { pacing } from '../net/paced-link.js';
 import type { TurnRecord } from '../records/turn-record.js';
-import { deviceActor, type ActorName, type Subjects } from '../subjects.js';
+import { deviceActor, type ActorName, type Subjects } from '../protocol/subjects.js';
 
 export interface CoordinatorOptions {
   controlTimeoutMs: number;
@@ -27,6 +27,9 @@ export interface CoordinatorOptions {
  * rates × payloadScale / timeScale, so transfers scale exactly like compute.
  */
 export class Coordinator {
+  /** Per-turn work must not grow with N (DESIGN.md 4.6): no scans of the device list. */
+  private readonly devices: ReadonlyMap<string, Device>;
+
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: Subjects,
@@ -34,7 +37,9 @@ export class Coordinator {
     private readonly strategy: Strategy,
     private readonly links: ReadonlyMap<string, Link>,
     private readonly options: CoordinatorOptions,
-  ) {}
+  ) {
+    this.devices = new Map(system.config.devices.map((d) => [d.id, d]));
+  }
 
   async run(signal: AbortSignal): Promise<number> {
     let index = 0;
@@ -98,7 +103,7 @@ export class Coordinator {
     const { config } = this.system;
     const { timeScale } = config.emulation;
     const delay = Object.fromEntries(Object.entries(report.phases).map(([k, v]) => [k, v / timeScale])) as TurnRecord['measured']['delay'];
-    const device = config.devices.find((d) => d.id === planned.device)!;
+    const device = this.devices.get(planned.device)!;
     const f = planned.serverFreqHz;
     const busy = report.serverBusyWallS / timeScale;
     // The server's energy from its measured busy time: cycles = busy · f.

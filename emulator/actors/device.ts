@@ -1,10 +1,10 @@
 import type { Msg } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
-import { adaptersSendingMsg, decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../messages.js';
-import { deviceActor } from '../subjects.js';
+import { adaptersSendingMsg, decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../protocol/messages.js';
+import { deviceActor } from '../protocol/subjects.js';
 import { fromHostMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
-import { runWorkload } from '../workload.js';
+import { runWorkload } from './workload.js';
 import { Actor, type ActorDeps } from './actor.js';
 import { Mailbox } from './mailbox.js';
 import { tags } from './tags.js';
@@ -37,13 +37,16 @@ export class DeviceActor extends Actor {
   start(): void {
     const { nc, subjects } = this.deps;
     nc.subscribe(subjects.events(this.name), {
-      callback: (_err, msg) => {
+      callback: (err, msg) => {
+        if (err) return void this.reject(undefined, 'event', `subscription error: ${err.message}`);
         const m = decode(gradientNoticeMsg, msg.data);
         if (!m.ok) return void this.reject(undefined, 'event', m.reason);
         this.notices.put(tags.gradient(m.value.turn, m.value.iteration), { doneAt: fromHostMs(m.value.at), busyWallS: m.value.busyWallS });
       },
     });
-    nc.subscribe(subjects.control(this.name), { callback: (_err, msg) => void this.onControl(msg) });
+    nc.subscribe(subjects.control(this.name), {
+      callback: (err, msg) => (err ? this.reject(undefined, 'control', `subscription error: ${err.message}`) : void this.onControl(msg)),
+    });
   }
 
   private async onControl(msg: Msg): Promise<void> {

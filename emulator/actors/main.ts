@@ -1,45 +1,49 @@
 #!/usr/bin/env node
-import { connect } from '@nats-io/transport-node';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Rng } from '../../src/rng.js';
-import { encode } from '../messages.js';
-import { Subjects } from '../subjects.js';
-import { parseImpairment, readActorEnv } from './actor-env.js';
+import { decode, encode, okMsg } from '../protocol/messages.js';
+import { Subjects } from '../protocol/subjects.js';
+import { parseImpairment, readActorEnv, type ActorEnv } from './actor-env.js';
 import type { Actor, ActorDeps } from './actor.js';
 import { DeviceActor } from './device.js';
-import { makeLog } from './log.js';
-import { warmUpWorkload } from '../workload.js';
+import { makeLog, type Log } from './log.js';
+import { warmUpWorkload } from './workload.js';
 import { ServerActor } from './server.js';
 
 /**
  * Entry point of a server or device process. It needs only its environment (NATS URL,
  * run id, actor name), so the launcher can fork it here or an agent start it on another
- * host. It exits when told to shut down, when NATS goes away, or when its parent dies.
+ * host. It exits when told to shut down, when NATS is gone for good, or when its parent
+ * dies. The build bundles it into one file (dist/actor.mjs) so that a device process
+ * loads nothing but this, the NATS client and the transport (DESIGN.md 4.6).
  */
+
+/** Reconnect for about a minute (bounded backoff) before giving up: the launcher decides whether the run survives. */
+const RECONNECT = { maxReconnectAttempts: 120, reconnectTimeWait: 500, reconnectJitter: 250 } as const;
+
 const env = readActorEnv();
 const log = makeLog(env.SLEDGE_ACTOR);
-const subjects = new Subjects(env.SLEDGE_RUN_ID);
+process.on('unhandledRejection', (reason) => {
+  log('error', 'unhandled rejection', { error: reason instanceof Error ? reason.message : String(reason) });
+  process.exit(1);
+});
 
 const nc = await connect({
   servers: env.SLEDGE_NATS_URL,
   ...(env.SLEDGE_NATS_TOKEN ? { token: env.SLEDGE_NATS_TOKEN } : {}),
   name: `sledge-${env.SLEDGE_RUN_ID}-${env.SLEDGE_ACTOR}`,
-  maxReconnectAttempts: 0,
+  ...RECONNECT,
 }).catch((err: Error) => {
   log('error', 'cannot connect to NATS', { error: err.message });
   process.exit(1);
 });
+void watchStatus(nc, log);
 
-const imp = parseImpairment(env.SLEDGE_IMPAIRMENT);
-const rng = Rng.of(env.SLEDGE_SEED, 'impairment', env.SLEDGE_ACTOR);
-const deps: ActorDeps = { nc, subjects, workload: env.SLEDGE_WORKLOAD, log };
-if (imp && (imp.delayMs > 0 || imp.jitterMs > 0 || imp.lossPct > 0)) deps.impairment = { ...imp, random: () => rng.next() };
-
-const actor: Actor = env.SLEDGE_ACTOR === 'server' ? new ServerActor(deps) : new DeviceActor(env.SLEDGE_ACTOR.slice('device.'.length), deps);
+const subjects = new Subjects(env.SLEDGE_RUN_ID);
+const actor = createActor(env, nc, subjects, log);
 await warmUpWorkload(env.SLEDGE_WORKLOAD);
 actor.start();
-await nc.flush();
-nc.publish(subjects.ready, encode({ kind: 'ready', actor: env.SLEDGE_ACTOR, pid: process.pid }));
-log('info', 'ready', { pid: process.pid });
+await announce(nc, subjects, env.SLEDGE_ACTOR, log);
 
 let stopping = false;
 async function stop(code: number): Promise<void> {
@@ -66,3 +70,39 @@ void nc.closed().then((err) => {
   log('error', 'NATS connection closed', { error: err ? String(err) : undefined });
   process.exit(1);
 });
+
+function createActor(env: ActorEnv, nc: NatsConnection, subjects: Subjects, log: Log): Actor {
+  const deps: ActorDeps = { nc, subjects, workload: env.SLEDGE_WORKLOAD, log };
+  const imp = parseImpairment(env.SLEDGE_IMPAIRMENT);
+  if (imp && (imp.delayMs > 0 || imp.jitterMs > 0 || imp.lossPct > 0)) {
+    const rng = Rng.of(env.SLEDGE_SEED, 'impairment', env.SLEDGE_ACTOR);
+    deps.impairment = { ...imp, random: () => rng.next() };
+  }
+  return env.SLEDGE_ACTOR === 'server' ? new ServerActor(deps) : new DeviceActor(env.SLEDGE_ACTOR.slice('device.'.length), deps);
+}
+
+/**
+ * "I am ready", as a request repeated until the launcher answers: a message published
+ * before the launcher's subscription reached nats-server would be lost for good (what
+ * stalled runs of 100+ devices), a request is simply asked again.
+ */
+async function announce(nc: NatsConnection, subjects: Subjects, actorName: string, log: Log): Promise<void> {
+  const body = encode({ kind: 'ready', actor: actorName, pid: process.pid });
+  for (let attempt = 1, waitMs = 1000; ; attempt++, waitMs = Math.min(waitMs * 2, 8000)) {
+    try {
+      const reply = await nc.request(subjects.ready, body, { timeout: waitMs });
+      if (decode(okMsg, reply.data).ok) break;
+    } catch {
+      // no launcher listening yet (503) or no answer in time: ask again
+    }
+    if (nc.isClosed()) return;
+    if (attempt === 1) log('info', 'waiting for the launcher to acknowledge');
+  }
+  log('info', 'ready', { pid: process.pid });
+}
+
+async function watchStatus(nc: NatsConnection, log: Log): Promise<void> {
+  for await (const s of nc.status()) {
+    if (s.type === 'disconnect' || s.type === 'reconnect') log('warn', `NATS ${s.type}`, { server: (s as { server?: string }).server });
+  }
+}

@@ -1,9 +1,9 @@
 import type { Msg } from '@nats-io/transport-node';
-import { decode, encode, serverControlMsg, type PrepareMsg } from '../messages.js';
-import { deviceActor } from '../subjects.js';
+import { decode, encode, serverControlMsg, type PrepareMsg } from '../protocol/messages.js';
+import { deviceActor } from '../protocol/subjects.js';
 import { hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
-import { runWorkload } from '../workload.js';
+import { runWorkload } from './workload.js';
 import { Actor, type ActorDeps } from './actor.js';
 import { tags } from './tags.js';
 
@@ -27,7 +27,9 @@ export class ServerActor extends Actor {
   }
 
   start(): void {
-    this.deps.nc.subscribe(this.deps.subjects.control('server'), { callback: (_err, msg) => this.onControl(msg) });
+    this.deps.nc.subscribe(this.deps.subjects.control('server'), {
+      callback: (err, msg) => (err ? this.reject(undefined, 'control', `subscription error: ${err.message}`) : this.onControl(msg)),
+    });
   }
 
   private onControl(msg: Msg): void {

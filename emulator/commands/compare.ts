@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SystemModel } from '../../src/system-model.js';
-import { loadConfig } from '../config-file.js';
+import { loadConfig } from '../experiment/config-file.js';
 import { Interrupted, RunError } from '../errors.js';
 import { experimentDir } from '../experiment/out-dir.js';
 import { failedRuns } from '../experiment/comparison.js';
@@ -8,7 +8,7 @@ import { runComparison } from '../experiment/run-comparison.js';
 import { buildStrategies, parseStrategies } from '../experiment/strategies.js';
 import { describeConfig } from '../format/plan-text.js';
 import { formatComparisonRuns } from '../format/compare-text.js';
-import { abortOnSignals } from '../signals.js';
+import { abortOnSignals } from '../terminal/signals.js';
 
 interface CompareOptions {
   strategies: string;

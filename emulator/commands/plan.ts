@@ -3,7 +3,7 @@ import { plan as runPlan, type Plan } from '../../src/plan.js';
 import { parseStrategy, parseStrategyList } from '../../src/strategy/spec.js';
 import { StrategyError } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
-import { loadConfig } from '../config-file.js';
+import { loadConfig } from '../experiment/config-file.js';
 import { UsageError } from '../errors.js';
 import { formatComparison, formatPlan, reductions } from '../format/plan-text.js';
 

@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { parseStrategy } from '../../src/strategy/spec.js';
 import { StrategyError } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
-import { loadConfig } from '../config-file.js';
-import { runEmulation } from '../emulation.js';
+import { loadConfig } from '../experiment/config-file.js';
+import { runEmulation } from '../launcher/emulation.js';
 import { Interrupted, RunError, UsageError } from '../errors.js';
 import { describeConfig } from '../format/plan-text.js';
 import { formatRunResult } from '../format/run-text.js';
-import { progressReporter } from '../progress.js';
+import { progressReporter } from '../terminal/progress.js';
 import { writeReport } from '../report/report.js';
-import { abortOnSignals } from '../signals.js';
+import { abortOnSignals } from '../terminal/signals.js';
 
 interface RunOptions {
   strategy?: string;
@@ -44,6 +44,7 @@ export function registerRun(program: Command): void {
         ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
         signal: signals.signal,
         onProgress: progress.update,
+        onStarting: progress.starting,
         onStatus: (line) => process.stderr.write(`${line}\n`),
       }).finally(() => {
         progress.stop();

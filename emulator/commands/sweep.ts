@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { SystemModel } from '../../src/system-model.js';
-import { loadConfig, readConfigFile } from '../config-file.js';
+import { loadConfig, readConfigFile } from '../experiment/config-file.js';
 import { Interrupted, RunError, UsageError } from '../errors.js';
 import { failedRuns, type ComparedRun } from '../experiment/comparison.js';
 import { csvLine } from '../experiment/csv.js';
@@ -12,7 +12,7 @@ import { parseAxis, type OverrideValue } from '../experiment/overrides.js';
 import { runComparison } from '../experiment/run-comparison.js';
 import { buildStrategies, CONFIG_STRATEGY, parseStrategies } from '../experiment/strategies.js';
 import { formatSweep } from '../format/compare-text.js';
-import { abortOnSignals } from '../signals.js';
+import { abortOnSignals } from '../terminal/signals.js';
 
 interface SweepOptions {
   set: string[];

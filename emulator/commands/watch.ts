@@ -5,7 +5,7 @@ import { num } from '../format/table.js';
 import { keys } from '../records/run-store.js';
 import type { RunSummary } from '../records/run-summary.js';
 import type { TurnRecord } from '../records/turn-record.js';
-import { abortOnSignals } from '../signals.js';
+import { abortOnSignals } from '../terminal/signals.js';
 
 interface WatchOptions {
   redis?: string;

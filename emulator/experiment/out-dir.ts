@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { newRunId } from '../run-id.js';
+import { newRunId } from '../launcher/run-id.js';
 import { UsageError } from '../errors.js';
 
 /**

@@ -2,8 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
-import { runEmulation } from '../emulation.js';
-import { progressReporter } from '../progress.js';
+import { runEmulation } from '../launcher/emulation.js';
+import { progressReporter } from '../terminal/progress.js';
 import { comparedRun, compareReductions, type ComparedRun, type Comparison, type RunOfComparison } from './comparison.js';
 import { csvLine } from './csv.js';
 import type { OverrideValue } from './overrides.js';
@@ -62,6 +62,7 @@ export async function runComparison(opts: ComparisonOptions): Promise<Comparison
       ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
       signal: opts.signal,
       onProgress: progress.update,
+      onStarting: progress.starting,
       onStatus: (line) => process.stderr.write(`${label}: ${line}\n`),
     }).finally(() => progress.stop());
     if (result.status === 'failed') process.stderr.write(`${label}: failed: ${result.error?.message ?? 'unknown error'}\n`);

@@ -1,4 +1,4 @@
-import type { RunResult } from '../emulation.js';
+import type { RunResult } from '../launcher/emulation.js';
 import { num, pct, table } from './table.js';
 
 /** The end of `sledge run`: predicted and measured side by side, then each phase's fidelity. */

@@ -12,7 +12,7 @@ const NETNS = /^[A-Za-z0-9_.-]{1,64}$/;
 /** Every name sledge creates starts with this: 'sl' + 6 hex digits derived from the run id. */
 export const RUN_PREFIX = /^sl[0-9a-f]{6}$/;
 /** Our names and nothing else: the bridge, host/namespace veths, namespaces, probe leftovers. */
-export const SLEDGE_NAME = /^sl[0-9a-f]{6}(?:br|h\d+|n\d+|-\d+|p[a-z0-9]*)$/;
+export const SLEDGE_NAME = /^sl[0-9a-f]{6}(?:br\d*|h\d+|n\d+|t\d+|u\d+|-\d+|p[a-z0-9]*)$/;
 
 function plainName(kind: string, value: unknown, re: RegExp, rule: string): string {
   if (typeof value !== 'string' || !re.test(value) || value.startsWith('-') || value === '.' || value === '..') {
@@ -71,8 +71,16 @@ export interface DeviceNames {
   readonly nsVeth: string;
 }
 
-export function bridgeName(prefix: string): string {
-  return `${assertRunPrefix(prefix)}br`;
+/** Bridge 0 carries the host address; bridges 1, 2, … (past 1,000 devices) hang off it. */
+export function bridgeName(prefix: string, index = 0): string {
+  if (!Number.isSafeInteger(index) || index < 0) throw new UsageError(`invalid bridge index ${index}`);
+  return assertIfName(`${assertRunPrefix(prefix)}br${index === 0 ? '' : index}`);
+}
+
+/** The veth pair that joins bridge `index` (> 0) to bridge 0: t on bridge 0, u on the other. */
+export function trunkNames(prefix: string, index: number): { root: string; leaf: string } {
+  if (!Number.isSafeInteger(index) || index < 1) throw new UsageError(`invalid trunk index ${index}`);
+  return { root: assertIfName(`${assertRunPrefix(prefix)}t${index}`), leaf: assertIfName(`${prefix}u${index}`) };
 }
 
 export function deviceNames(prefix: string, index: number): DeviceNames {

@@ -1,7 +1,7 @@
 import { UsageError } from '../errors.js';
 import { settleLimit, spawnRunner, type BatchLine, type Runner } from './exec.js';
 import { Ip } from './ip.js';
-import { assertRunPrefix, bridgeName, deviceNames, runPrefix, type DeviceNames } from './names.js';
+import { assertRunPrefix, bridgeName, deviceNames, runPrefix, trunkNames, type DeviceNames } from './names.js';
 import { pidsInNetns, signalPids, waitGone } from './procs.js';
 import { chooseSubnet, deviceAddress, type Subnet } from './subnet.js';
 import { TcLink } from './link.js';
@@ -24,13 +24,8 @@ export interface TopologyOptions {
   readonly gso?: boolean;
   /** The qdisc recipe for the links (default DEFAULT_SHAPER). */
   readonly shaper?: ShaperConfig;
-}
-
-export interface TopologyDevice extends DeviceNames {
-  readonly deviceId: string;
-  readonly index: number;
-  /** The device's address inside its namespace. */
-  readonly address: string;
+  /** Devices per bridge (default 1,000: the kernel allows 1,023 ports on one bridge). */
+  readonly portsPerBridge?: number;
 }
 
 export interface DestroyReport {
@@ -40,7 +35,10 @@ export interface DestroyReport {
 export interface Topology {
   readonly runId: string;
   readonly prefix: string;
+  /** Bridge 0, which holds the host address. */
   readonly bridge: string;
+  /** Every bridge of the run: bridge 0, then one more per `portsPerBridge` devices, each joined to bridge 0. */
+  readonly bridges: readonly string[];
   readonly subnet: Subnet;
   /** The bridge's address: bind nats-server (and anything devices must reach) here. */
   readonly hostAddress: string;
@@ -54,6 +52,8 @@ export interface Topology {
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+/** BR_MAX_PORTS is 1,024 with port 0 reserved; 1,000 leaves room for the trunks. */
+export const DEFAULT_PORTS_PER_BRIDGE = 1000;
 
 function validateDeviceIds(ids: readonly string[]): void {
   if (!Array.isArray(ids) || ids.length === 0) throw new UsageError('a topology needs at least one device');
@@ -65,21 +65,38 @@ function validateDeviceIds(ids: readonly string[]): void {
   }
 }
 
-/** Host-side lines: bridge, namespaces, veth pairs (ns ends created inside their namespace). */
-function hostSetup(bridge: string, subnet: Subnet, devices: readonly TopologyDevice[], gso: boolean): BatchLine[] {
+export interface TopologyDevice extends DeviceNames {
+  readonly deviceId: string;
+  readonly index: number;
+  /** The device's address inside its namespace. */
+  readonly address: string;
+  /** The bridge its host veth is a port of. */
+  readonly bridge: string;
+}
+
+/**
+ * Host-side lines: bridges, namespaces, veth pairs (ns ends created inside their
+ * namespace). Past `portsPerBridge` devices the run gets more bridges, each joined to
+ * bridge 0 by a veth pair, so that one subnet and one nats-server address serve them all.
+ */
+function hostSetup(prefix: string, bridges: readonly string[], subnet: Subnet, devices: readonly TopologyDevice[], gso: boolean): BatchLine[] {
   // Set at creation: a TCP socket caches its route's GSO limits when it connects.
   const segs = gso ? [] : ['gso_max_segs', '1'];
-  const lines: BatchLine[] = [
-    // The host's own sockets send through the bridge, so it needs the limit too (it does
-    // not take it from its ports here).
-    ['link', 'add', bridge, ...segs, 'type', 'bridge'],
-    ['addr', 'add', `${subnet.hostAddress}/${subnet.prefixLen}`, 'dev', bridge],
-    ['link', 'set', bridge, 'up'],
-  ];
+  // The host's own sockets send through the bridge, so it needs the limit too (it does
+  // not take it from its ports here).
+  const lines: BatchLine[] = bridges.map((b): BatchLine => ['link', 'add', b, ...segs, 'type', 'bridge']);
+  lines.push(['addr', 'add', `${subnet.hostAddress}/${subnet.prefixLen}`, 'dev', bridges[0]!]);
+  bridges.forEach((b, k) => {
+    if (k === 0) return;
+    const t = trunkNames(prefix, k);
+    lines.push(['link', 'add', t.root, ...segs, 'type', 'veth', 'peer', 'name', t.leaf, ...segs]);
+    lines.push(['link', 'set', t.root, 'master', bridges[0]!, 'up'], ['link', 'set', t.leaf, 'master', b, 'up']);
+  });
+  for (const b of bridges) lines.push(['link', 'set', b, 'up']);
   for (const d of devices) lines.push(['netns', 'add', d.netns]);
   for (const d of devices) {
     lines.push(['link', 'add', d.hostVeth, ...segs, 'type', 'veth', 'peer', 'name', d.nsVeth, ...segs, 'netns', d.netns]);
-    lines.push(['link', 'set', d.hostVeth, 'master', bridge, 'up']);
+    lines.push(['link', 'set', d.hostVeth, 'master', d.bridge, 'up']);
   }
   return lines;
 }
@@ -108,7 +125,9 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
   const concurrency = Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY);
   const ip = new Ip(runner);
   const tc = new Tc(runner);
-  const bridge = bridgeName(prefix);
+  const perBridge = Math.max(1, Math.min(DEFAULT_PORTS_PER_BRIDGE, options.portsPerBridge ?? DEFAULT_PORTS_PER_BRIDGE));
+  const bridges = Array.from({ length: Math.ceil(options.deviceIds.length / perBridge) }, (_, k) => bridgeName(prefix, k));
+  const bridge = bridges[0]!;
   const names = options.deviceIds.map((_, i) => deviceNames(prefix, i));
 
   const taken = [...(await ip.listIPv4()).map((a) => `${a.address}/${a.prefixLen}`), ...(await ip.listRoutes4())];
@@ -118,6 +137,7 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     index,
     ...(names[index] as DeviceNames),
     address: deviceAddress(subnet, index),
+    bridge: bridges[Math.floor(index / perBridge)]!,
   }));
   const byId = new Map(devices.map((d) => [d.deviceId, d]));
   const links = new Map<string, TcLink>();
@@ -133,6 +153,7 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
     runId: options.runId,
     prefix,
     bridge,
+    bridges,
     subnet,
     hostAddress: subnet.hostAddress,
     devices,
@@ -154,11 +175,11 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
       }
       return link;
     },
-    destroy: () => (destroyed ??= destroyNames(runner, bridge, devices)),
+    destroy: () => (destroyed ??= destroyNames(runner, bridges, devices, bridges.slice(1).map((_, k) => trunkNames(prefix, k + 1).root))),
   };
 
   try {
-    await ip.batch(hostSetup(bridge, subnet, devices, options.gso === true));
+    await ip.batch(hostSetup(prefix, bridges, subnet, devices, options.gso === true));
     await settleOrThrow(devices, concurrency, (d) => ip.batch(namespaceSetup(subnet, d), { netns: d.netns }));
   } catch (e) {
     await topology.destroy();
@@ -181,9 +202,11 @@ async function settleOrThrow<T>(items: readonly T[], limit: number, fn: (item: T
  */
 export async function destroyNames(
   runner: Runner,
-  bridge: string | undefined,
+  bridges: string | readonly string[] | undefined,
   devices: readonly Pick<DeviceNames, 'netns' | 'hostVeth'>[],
+  trunks: readonly string[] = [],
 ): Promise<DestroyReport> {
+  const bridgeList = bridges === undefined ? [] : typeof bridges === 'string' ? [bridges] : [...bridges];
   const ip = new Ip(runner);
   const errors: string[] = [];
   const note = (what: string, e: unknown): void => {
@@ -209,7 +232,8 @@ export async function destroyNames(
   const before = await present();
   const exists = (name: string): boolean => before?.has(name) ?? true;
   const lines: BatchLine[] = devices.filter((d) => exists(d.netns)).map((d) => ['netns', 'del', d.netns]);
-  if (bridge !== undefined && exists(bridge)) lines.push(['link', 'del', bridge]);
+  for (const t of trunks) if (exists(t)) lines.push(['link', 'del', t]);
+  for (const b of bridgeList) if (exists(b)) lines.push(['link', 'del', b]);
   try {
     await ip.batch(lines, { force: true });
   } catch (e) {
@@ -222,7 +246,7 @@ export async function destroyNames(
     note('deleting host veths', e);
   }
   const after = await present();
-  for (const name of [...devices.flatMap((d) => [d.netns, d.hostVeth]), ...(bridge ? [bridge] : [])]) {
+  for (const name of [...devices.flatMap((d) => [d.netns, d.hostVeth]), ...trunks, ...bridgeList]) {
     if (after?.has(name)) errors.push(`${name} still present`);
   }
   return { errors };

@@ -21,8 +21,23 @@ export interface RunSummary {
   measured: Summary;
   fidelity: PhaseFidelity[];
   wallSeconds: number;
-  /** Malformed or unexpected messages each actor rejected (and survived). */
+  /** Malformed or unexpected messages the actors rejected (and survived): per actor, and per reason over all actors. */
   rejectedMessages: Record<string, number>;
+  rejectedByReason: Record<string, number>;
+}
+
+/** Per actor and reason → per actor totals and per reason totals. */
+function rejectionTotals(byActor: Record<string, Record<string, number>>): Pick<RunSummary, 'rejectedMessages' | 'rejectedByReason'> {
+  const perActor: Record<string, number> = {};
+  const perReason: Record<string, number> = {};
+  for (const [actor, reasons] of Object.entries(byActor)) {
+    perActor[actor] = 0;
+    for (const [reason, n] of Object.entries(reasons)) {
+      perActor[actor] += n;
+      perReason[reason] = (perReason[reason] ?? 0) + n;
+    }
+  }
+  return { rejectedMessages: perActor, rejectedByReason: perReason };
 }
 
 export function summarizeRun(args: {
@@ -33,7 +48,7 @@ export function summarizeRun(args: {
   records: readonly TurnRecord[];
   network: 'tc' | 'userspace';
   wallSeconds: number;
-  rejected: Record<string, number>;
+  rejected: Record<string, Record<string, number>>;
   error?: string | undefined;
 }): RunSummary {
   const { records, config } = args;
@@ -52,6 +67,6 @@ export function summarizeRun(args: {
     measured: side('measured'),
     fidelity: fidelity(records),
     wallSeconds: args.wallSeconds,
-    rejectedMessages: args.rejected,
+    ...rejectionTotals(args.rejected),
   };
 }

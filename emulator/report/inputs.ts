@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
-import type { buildManifest } from '../manifest.js';
+import type { buildManifest } from '../records/manifest.js';
 import type { RunSummary } from '../records/run-summary.js';
 import { parseTurnsCsv, type TurnRecord } from '../records/turn-record.js';
 import { compareFileSchema } from './compare-file.js';

@@ -1,6 +1,6 @@
-import type { Config } from '../src/config.js';
-import type { NetworkFacts } from './manifest.js';
-import { chooseNetworkMode, impairmentPlacement, probeCapabilities } from './net/probe.js';
+import type { Config } from '../../src/config.js';
+import type { NetworkFacts } from '../records/manifest.js';
+import { chooseNetworkMode, impairmentPlacement, probeCapabilities } from './probe.js';
 
 export interface NetworkChoice extends NetworkFacts {
   impairments: NetworkFacts['impairments'] & {

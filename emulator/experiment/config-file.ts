@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, extname, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { parseConfig, type Config } from '../src/config.js';
-import { UsageError } from './errors.js';
+import { parseConfig, type Config } from '../../src/config.js';
+import { UsageError } from '../errors.js';
 
 /**
  * Reads a JSON or YAML experiment file and validates it. A trace CSV is resolved

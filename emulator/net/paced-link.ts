@@ -1,5 +1,5 @@
-import type { Rates } from '../src/system.js';
-import type { Link } from './net/link.js';
+import type { Rates } from '../../src/system.js';
+import type { Link } from './link.js';
 
 /**
  * The userspace link (`network: "userspace"`): nothing in the kernel changes; the rates

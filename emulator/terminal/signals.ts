@@ -1,4 +1,4 @@
-import { killAllSync } from './servers/child.js';
+import { killAllSync } from '../servers/child.js';
 
 /**
  * SIGINT and SIGTERM abort the run (it then stops within seconds, keeping every

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import type { Config } from '../src/config.js';
+import type { Config } from '../../src/config.js';
 
 /**
  * What a reader of a paper needs to reproduce a run: the resolved config (defaults
@@ -17,7 +17,7 @@ export interface NetworkFacts {
 }
 
 export function buildManifest(args: { runId: string; config: Config; strategy: string; network: NetworkFacts; servers: Record<string, string> }) {
-  const root = new URL('../../', import.meta.url).pathname;
+  const root = new URL('../../../', import.meta.url).pathname;
   return {
     runId: args.runId,
     createdAt: new Date().toISOString(),

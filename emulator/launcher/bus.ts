@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { startNats } from '../servers/nats-server.js';
+import { startRedis } from '../servers/redis-server.js';
+import type { Teardown } from '../teardown.js';
+
+/** Where the run's NATS and Redis are: the user's (NATS_URL, REDIS_URL) or its own. */
+export interface Bus {
+  natsUrl: string;
+  natsToken?: string;
+  redisUrl: string;
+  /** Limits the embedded nats-server was given, for the manifest. */
+  limits: Record<string, number | string>;
+}
+
+export interface BusOptions {
+  runId: string;
+  tmp: string;
+  /** The address devices reach: the bridge in tc mode, else loopback. */
+  host: string;
+  devices: number;
+  natsUrl?: string;
+  redisUrl?: string;
+  teardown: Teardown;
+}
+
+/** Starts what the user did not give; everything started is registered for teardown. */
+export async function openBus(o: BusOptions): Promise<Bus> {
+  const limits: Bus['limits'] = {};
+  let nats: { url: string; token?: string };
+  if (o.natsUrl) nats = splitNatsUrl(o.natsUrl);
+  else {
+    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS: 300 });
+    o.teardown.add('nats-server', () => embedded.stop());
+    nats = { url: embedded.url, token: embedded.token };
+    limits.natsWriteDeadlineS = 300;
+  }
+  let redisUrl = o.redisUrl;
+  if (!redisUrl) {
+    const redis = await startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId });
+    o.teardown.add('redis-server', () => redis.stop());
+    redisUrl = redis.url;
+  }
+  return { natsUrl: nats.url, ...(nats.token ? { natsToken: nats.token } : {}), redisUrl, limits };
+}
+
+/** `nats://TOKEN@host:port` carries a token; a plain URL none. */
+export function splitNatsUrl(url: string): { url: string; token?: string } {
+  const u = new URL(url);
+  if (u.username && !u.password) {
+    const token = decodeURIComponent(u.username);
+    u.username = '';
+    return { url: u.toString().replace(/\/$/, ''), token };
+  }
+  return { url };
+}

@@ -1,0 +1,239 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { Strategy } from '../../src/strategy/strategy.js';
+import type { SystemModel } from '../../src/system-model.js';
+import { Coordinator } from '../actors/coordinator.js';
+import { RunError } from '../errors.js';
+import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
+import type { Link } from '../net/link.js';
+import { PacedLink } from '../net/paced-link.js';
+import { createTopology, type Topology } from '../net/topology.js';
+import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
+import { buildManifest, commandVersion } from '../records/manifest.js';
+import { RunFiles } from '../records/run-files.js';
+import { RunStore } from '../records/run-store.js';
+import { summarizeRun, type RunSummary } from '../records/run-summary.js';
+import type { TurnRecord } from '../records/turn-record.js';
+import { Teardown } from '../teardown.js';
+import { ActorPool } from './actor-pool.js';
+import { openBus, type Bus } from './bus.js';
+import { raiseHostLimits, type HostLimits } from './host-limits.js';
+import { LocalPlacement, type Placement } from './placement.js';
+import { newRunId } from './run-id.js';
+
+export interface Progress {
+  turnsDone: number;
+  turnsTotal: number;
+  round: number;
+  device: string;
+}
+
+export interface EmulationOptions {
+  outDir?: string;
+  /** External servers (a cluster, another host); otherwise sledge starts its own. */
+  natsUrl?: string;
+  redisUrl?: string;
+  /** Aborting it (SIGINT, SIGTERM) stops the run; finished turns are kept. */
+  signal: AbortSignal;
+  onProgress?: (p: Progress) => void;
+  /** Actor start-up: `ready` of `total` processes have announced themselves. */
+  onStarting?: (ready: number, total: number) => void;
+  onStatus?: (line: string) => void;
+}
+
+export interface RunResult {
+  runId: string;
+  dir: string;
+  status: 'finished' | 'interrupted' | 'failed';
+  error?: Error;
+  records: TurnRecord[];
+  summary: RunSummary;
+}
+
+/** Actors started and not yet ready at once: start-up is CPU-bound, a few per core keep both busy. */
+const START_CONCURRENCY = 16;
+
+/**
+ * One emulation run (DESIGN.md 4), as Mininet's Net: `build` makes the network (kernel
+ * links or userspace pacing), the bus (NATS, Redis) and the records; `start` brings up
+ * the server and one process per device; `run` is the coordinator's round loop; `stop`
+ * undoes everything in reverse order, on every path (success, failure or signal).
+ */
+export class Emulation {
+  readonly runId = newRunId();
+  readonly files: RunFiles;
+  readonly records: TurnRecord[] = [];
+  private readonly subjects: Subjects;
+  private readonly teardown = new Teardown();
+  private readonly abort = new AbortController();
+  private readonly started = performance.now();
+  private readonly status: (line: string) => void;
+  private network: NetworkChoice | undefined;
+  private topology: Topology | undefined;
+  private limits: HostLimits | undefined;
+  private bus: Bus | undefined;
+  private nc: NatsConnection | undefined;
+  private store: RunStore | undefined;
+  private pool: ActorPool | undefined;
+  private rejected: Record<string, Record<string, number>> = {};
+
+  constructor(
+    readonly system: SystemModel,
+    readonly strategy: Strategy,
+    private readonly opts: EmulationOptions,
+  ) {
+    this.files = new RunFiles(opts.outDir ?? join('runs', this.runId));
+    this.subjects = new Subjects(this.runId);
+    this.status = opts.onStatus ?? (() => undefined);
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  fail(error: Error): void {
+    this.abort.abort(error);
+  }
+
+  /** The network, the kernel limits, the bus and the run's records. */
+  async build(): Promise<void> {
+    const { config } = this.system;
+    const tmp = await mkdtemp(join(tmpdir(), `sledge-${this.runId}-`));
+    this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
+    this.network = await chooseNetwork(config);
+    this.status(`network: ${this.network.mode} (${this.network.reason})`);
+    if (this.network.mode === 'tc') {
+      this.limits = raiseHostLimits(config.devices.length, join(tmp, 'host-limits.json'));
+      this.teardown.add('host limits', () => this.limits!.restore());
+      const portsPerBridge = Number(process.env.SLEDGE_BRIDGE_PORTS) || undefined;
+      this.topology = await createTopology({ runId: this.runId, deviceIds: config.devices.map((d) => d.id), ...(portsPerBridge ? { portsPerBridge } : {}) });
+      this.teardown.add('network topology', () => this.topology!.destroy());
+    }
+    this.bus = await openBus({ ...this.opts, runId: this.runId, tmp, host: this.topology?.hostAddress ?? '127.0.0.1', devices: config.devices.length, teardown: this.teardown });
+    this.nc = await connect({ servers: this.bus.natsUrl, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: 0 });
+    this.teardown.add('coordinator NATS connection', () => this.nc!.close());
+    this.store = await RunStore.open(this.bus.redisUrl, this.runId);
+    this.teardown.add('redis connection', () => this.store!.close());
+  }
+
+  /** The edge server and one process per device, placed and started a few at a time. */
+  async start(): Promise<void> {
+    const { config } = this.system;
+    const pool = new ActorPool(this.nc!, this.subjects, {
+      env: (actor) => this.actorEnv(actor),
+      logFile: (actor) => this.files.log(actor),
+      concurrency: START_CONCURRENCY,
+      deadlineMs: config.emulation.controlTimeoutS * 1000,
+      ...(this.opts.onStarting ? { onStarting: this.opts.onStarting } : {}),
+      onUnexpectedExit: (_actor, how) => this.fail(new RunError(`${how}${this.turnsNote()}`)),
+    });
+    this.pool = pool;
+    this.teardown.add('actor processes', () => pool.stop());
+    await pool.listen();
+    const local: Placement = new LocalPlacement(this.topology);
+    const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: local }))];
+    await pool.start(specs, this.signal);
+    this.status(`${pool.children.size} actor processes ready`);
+  }
+
+  private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH,
+      SLEDGE_NATS_URL: this.bus!.natsUrl,
+      SLEDGE_NATS_TOKEN: this.bus!.natsToken ?? '',
+      SLEDGE_RUN_ID: this.runId,
+      SLEDGE_ACTOR: actor,
+      SLEDGE_WORKLOAD: this.system.config.emulation.workload,
+      SLEDGE_SEED: String(this.system.config.seed),
+      SLEDGE_IMPAIRMENT: JSON.stringify(this.network!.impairments.wall),
+    };
+  }
+
+  private turnsNote(): string {
+    const { config } = this.system;
+    return this.records.length < config.devices.length * config.rounds ? ` after ${this.records.length} finished turns` : '';
+  }
+
+  /** The round loop; resolves when every turn is recorded, rejects when the run is aborted. */
+  async run(): Promise<void> {
+    const { config } = this.system;
+    const links = new Map<string, Link>(config.devices.map((d) => [d.id, this.topology ? this.topology.link(d.id) : new PacedLink(d.id)]));
+    const turnsTotal = config.rounds * config.devices.length;
+    this.files.writeJson('manifest.json', this.manifest());
+    await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest() });
+    const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
+      controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
+      onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
+      onTurn: async (record, done) => {
+        this.records.push(record);
+        this.files.appendTurn(record);
+        await this.store!.turn(record, done);
+        this.opts.onProgress?.({ turnsDone: done, turnsTotal, round: record.round, device: record.device });
+      },
+    });
+    await coordinator.run(this.signal);
+    if (this.signal.aborted) throw this.signal.reason;
+    this.rejected = await this.pool!.shutdown();
+  }
+
+  private manifest() {
+    return {
+      ...buildManifest({
+        runId: this.runId,
+        config: this.system.config,
+        strategy: this.strategy.spec,
+        network: this.network!,
+        servers: { natsServer: commandVersion('nats-server', ['--version']), redisServer: commandVersion('redis-server', ['--version']) },
+      }),
+      scale: {
+        actors: this.system.config.devices.length + 1,
+        startConcurrency: START_CONCURRENCY,
+        bridges: this.topology?.bridges ?? [],
+        hostLimits: this.limits?.changes ?? [],
+        bus: this.bus?.limits ?? {},
+      },
+    };
+  }
+
+  /** Undoes everything; returns what could not be undone, one line each. */
+  async stop(): Promise<string[]> {
+    this.pool?.expectExits();
+    return this.teardown.run();
+  }
+
+  summary(state: RunResult['status'], error?: Error): RunSummary {
+    const { config } = this.system;
+    const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, rejected, error: error?.message });
+  }
+
+  async end(state: RunResult['status'], error?: Error): Promise<RunResult> {
+    const summary = this.summary(state, error);
+    this.files.writeJson('summary.json', summary);
+    await this.store?.end(state, summary).catch(() => undefined);
+    return { runId: this.runId, dir: this.files.dir, status: state, ...(error ? { error } : {}), records: this.records, summary };
+  }
+}
+
+/** Builds, starts, runs and stops one emulation; finished turns are kept on every path. */
+export async function runEmulation(system: SystemModel, strategy: Strategy, opts: EmulationOptions): Promise<RunResult> {
+  const emulation = new Emulation(system, strategy, opts);
+  const onExternalAbort = () => emulation.fail(new RunError('interrupted'));
+  opts.signal.addEventListener('abort', onExternalAbort, { once: true });
+  if (opts.signal.aborted) onExternalAbort();
+  try {
+    await emulation.build();
+    await emulation.start();
+    await emulation.run();
+    return await emulation.end('finished');
+  } catch (err) {
+    const interrupted = opts.signal.aborted;
+    const error = err instanceof Error ? err : new Error(String(err));
+    return await emulation.end(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error);
+  } finally {
+    opts.signal.removeEventListener('abort', onExternalAbort);
+    for (const f of await emulation.stop()) opts.onStatus?.(`cleanup: ${f}`);
+  }
+}

@@ -1,0 +1,70 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/**
+ * Kernel settings that bite at hundreds of devices in tc mode (DESIGN.md 4.6). The host
+ * keeps one ARP entry per device on the run's bridge; past gc_thresh2 (512 by default) the
+ * kernel evicts entries within seconds and past gc_thresh3 (1,024) it drops packets with
+ * "neighbour table overflow". They are raised for the run only: the old values are saved
+ * beside the run (so `sledge net clean` can put them back after a kill -9) and restored
+ * at its end, unless something else changed them meanwhile.
+ */
+const NEIGH = '/proc/sys/net/ipv4/neigh/default';
+const KEYS = ['gc_thresh1', 'gc_thresh2', 'gc_thresh3'] as const;
+
+export interface LimitChange {
+  setting: string;
+  before: number;
+  during: number;
+}
+
+export interface HostLimits {
+  readonly changes: readonly LimitChange[];
+  restore(): void;
+}
+
+/** What the neighbour table needs for `devices` neighbours (with room for the host's others). */
+export function neighbourThresholds(devices: number): Record<(typeof KEYS)[number], number> {
+  const need = 2 * devices + 256;
+  return { gc_thresh1: Math.ceil(need / 4), gc_thresh2: need, gc_thresh3: 2 * need };
+}
+
+function read(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isFinite(n) ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Raises what is too low for `devices` devices; never lowers anything. */
+export function raiseHostLimits(devices: number, saveTo?: string): HostLimits {
+  const want = neighbourThresholds(devices);
+  const changes: LimitChange[] = [];
+  for (const key of KEYS) {
+    const path = `${NEIGH}/${key}`;
+    const before = read(path);
+    if (before === undefined || before >= want[key]) continue;
+    try {
+      writeFileSync(path, String(want[key]));
+      changes.push({ setting: `net.ipv4.neigh.default.${key}`, before, during: want[key] });
+    } catch {
+      // not root, or a read-only /proc: the run goes on and the manifest shows nothing raised
+    }
+  }
+  if (saveTo && changes.length) writeFileSync(saveTo, JSON.stringify(changes));
+  return { changes, restore: () => restoreLimits(changes) };
+}
+
+/** Puts back what a run raised, where the value is still the run's own. */
+export function restoreLimits(changes: readonly LimitChange[]): void {
+  for (const c of changes) {
+    const path = `/proc/sys/${c.setting.replaceAll('.', '/')}`;
+    if (read(path) !== c.during) continue;
+    try {
+      writeFileSync(path, String(c.before));
+    } catch {
+      // reported by the caller's leftovers check, not fatal
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { byKind, nullable, num, obj, optional, parse, record, str, lit, type Infer, type Parsed, type Schema } from './schema.js';
+
+/**
+ * Control messages between coordinator, server and devices: JSON checked at the boundary
+ * by codec/schema.ts (not zod: actors load only what they need, DESIGN.md 4.6). Durations
+ * here are wall seconds and rates wall bits/s: the actors know nothing of timeScale or
+ * payloadScale; the coordinator converts.
+ */
+const turnId = obj({ round: num({ int: true, min: 1 }), device: str({ min: 1, max: 200 }) });
+const wallRate = nullable(num({ gt: 0 })); // null: the kernel shapes the link (tc mode)
+const count = num({ int: true, min: 0 });
+const seconds = num({ min: 0 });
+const bytes = num({ int: true, min: 0 });
+
+/** Actor → launcher, a request until answered: an announcement is never lost, whenever the launcher listens. */
+export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 }), pid: num({ int: true, min: 1 }) });
+
+/** Coordinator → server, before each turn. */
+export const prepareMsg = obj({
+  kind: lit('prepare'),
+  turn: turnId,
+  cut: num({ int: true, min: 1 }),
+  freqHz: num({ gt: 0 }),
+  iterations: num({ int: true, min: 1 }),
+  /** Wall seconds of one iteration's forward+backward+head at freqHz. */
+  computeWallS: seconds,
+  adapterBytes: bytes,
+  smashedBytes: bytes,
+  downRateBps: wallRate,
+  /** Added to every transfer the server sends: the shaper's head start (tc mode), else 0. */
+  padBytes: bytes,
+});
+
+/** Coordinator → device: run one turn and report every phase. */
+export const turnMsg = obj({
+  kind: lit('turn'),
+  turn: turnId,
+  cut: num({ int: true, min: 1 }),
+  iterations: num({ int: true, min: 1 }),
+  forwardWallS: seconds,
+  backwardWallS: seconds,
+  adapterBytes: bytes,
+  smashedBytes: bytes,
+  upRateBps: wallRate,
+  /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
+  padBytes: bytes,
+  timeoutMs: num({ int: true, min: 1 }),
+});
+
+export const shutdownMsg = obj({ kind: lit('shutdown') });
+
+/** Device → server: the device is ready to receive this turn's adapters. */
+export const adapterRequestMsg = obj({ kind: lit('adapters'), turn: turnId });
+
+export const deviceControlMsg = byKind({ turn: turnMsg, shutdown: shutdownMsg });
+export const serverControlMsg = byKind({ prepare: prepareMsg, adapters: adapterRequestMsg, shutdown: shutdownMsg });
+
+/** Host-clock milliseconds (emulator/transport/host-clock.ts). */
+const hostMs = num({ min: 0 });
+
+/** Server → device, the reply to `adapters`: the adapters leave now; the turn starts `at`. */
+export const adaptersSendingMsg = obj({ kind: lit('sending'), at: hostMs });
+
+/** Server → device: compute of one iteration is done (`at`), its gradient follows. */
+export const gradientNoticeMsg = obj({
+  kind: lit('gradient'),
+  turn: turnId,
+  iteration: num({ int: true, min: 1 }),
+  busyWallS: seconds,
+  at: hostMs,
+});
+
+export const phaseWall = obj({
+  adapterDown: seconds,
+  deviceForward: seconds,
+  uplink: seconds,
+  server: seconds,
+  downlink: seconds,
+  deviceBackward: seconds,
+  adapterUp: seconds,
+  total: seconds,
+});
+
+/** Device → coordinator: the reply to a turn. */
+export const turnReportMsg = obj({
+  kind: lit('report'),
+  turn: turnId,
+  phases: phaseWall,
+  /** The server's compute time as it measured it (its busy time), summed over iterations. */
+  serverBusyWallS: seconds,
+  rejected: count,
+});
+
+export const okMsg = obj({ kind: lit('ok'), rejected: optional(count), rejections: optional(record(count, 64)) });
+export const errorMsg = obj({ kind: lit('error'), message: str({ max: 4096 }) });
+export const replyMsg = byKind({ ok: okMsg, error: errorMsg, report: turnReportMsg });
+
+export type PrepareMsg = Infer<typeof prepareMsg>;
+export type TurnMsg = Infer<typeof turnMsg>;
+export type GradientNoticeMsg = Infer<typeof gradientNoticeMsg>;
+export type TurnReportMsg = Infer<typeof turnReportMsg>;
+export type ReplyMsg = Infer<typeof replyMsg>;
+export type PhaseWall = Infer<typeof phaseWall>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encode(message: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(message));
+}
+
+/** Control messages are small; anything bigger is refused before it is parsed. */
+export const MAX_CONTROL_BYTES = 64 * 1024;
+
+/** Decodes and validates; a malformed message is a reason string, never an exception. */
+export function decode<T>(schema: Schema<T>, data: Uint8Array): Parsed<T> {
+  if (data.length > MAX_CONTROL_BYTES) return { ok: false, reason: 'too large' };
+  let json: unknown;
+  try {
+    json = JSON.parse(decoder.decode(data));
+  } catch {
+    return { ok: false, reason: 'not JSON' };
+  }
+  return parse(schema, json);
+}
