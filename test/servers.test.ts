@@ -10,7 +10,8 @@ import { killAllSync, stopAll } from '../emulator/servers/child.js';
 import { startNats, type EmbeddedNats } from '../emulator/servers/nats-server.js';
 import { startRedis, type EmbeddedRedis } from '../emulator/servers/redis-server.js';
 
-function isAlive(pid: number): boolean {
+function isAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
   try {
     process.kill(pid, 0);
     return true;
@@ -73,7 +74,7 @@ describe('embedded servers', () => {
 
   it('keeps the config path on the command line for cleanup', async () => {
     const { readFile } = await import('node:fs/promises');
-    const cmd = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
+    const cmd = async (pid: number | undefined) => (await readFile(`/proc/${pid}/cmdline`, 'utf8')).replace(/\0/g, ' ');
     expect(await cmd(nats.pid)).toContain('sledge-t1/nats.conf');
     expect(await cmd(redis.pid)).toContain('sledge-t1/redis.conf');
     expect(nats.logFile).toBe(join(root, 'sledge-t1', 'nats.log'));
@@ -86,10 +87,11 @@ describe('embedded servers', () => {
 
   it('stop() ends the processes, closes the ports and is idempotent', async () => {
     expect(isAlive(nats.pid) && isAlive(redis.pid)).toBe(true);
+    const pids = [nats.pid, redis.pid];
     await Promise.all([nats.stop(), redis.stop(), nats.stop()]);
     await redis.stop();
-    expect(isAlive(nats.pid)).toBe(false);
-    expect(isAlive(redis.pid)).toBe(false);
+    expect(isAlive(pids[0])).toBe(false);
+    expect(isAlive(pids[1])).toBe(false);
     expect(await portOpen(nats.host, nats.port)).toBe(false);
     expect(await portOpen(redis.host, redis.port)).toBe(false);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chunkCount, chunkLength, decodeAck, decodeData, decodeFrame, encodeAck, encodeData, MAX_CHUNK_BYTES, type DataHeader } from '../emulator/transport/frame.js';
+import { chunkCount, chunkLength, decodeAck, decodeData, decodeFrame, encodeAck, encodeData, MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_TRANSFER_BYTES, type DataHeader } from '../emulator/transport/frame.js';
 
 const header: DataHeader = { transferId: 0xdeadbeef, seq: 1, totalChunks: 3, chunkBytes: 4, totalBytes: 10, tag: 'smashed/r3/d2/i1' };
 const frame = (h: Partial<DataHeader> = {}, payload = new Uint8Array(4).fill(7)) => encodeData({ ...header, ...h }, payload);
@@ -19,14 +19,29 @@ describe('frame codec', () => {
     expect(empty.ok && empty.frame.payload.length).toBe(0);
   });
 
-  it('round-trips an ack and keeps totals above 4 GiB', () => {
+  it('round-trips an ack and the largest transfer allowed', () => {
     expect(decodeAck(encodeAck(0xffffffff, 12345, 123456789.25))).toEqual({ ok: true, frame: { kind: 'ack', transferId: 0xffffffff, seq: 12345, receivedAt: 123456789.25 } });
     expect(decodeAck(encodeAck(1, 2, -1))).toEqual({ ok: false, reason: 'bad-time' });
     expect(decodeAck(encodeAck(1, 2, NaN))).toEqual({ ok: false, reason: 'bad-time' });
-    const big = 5 * 2 ** 32 + 3;
-    const n = chunkCount(big, MAX_CHUNK_BYTES);
-    const d = decodeData(encodeData({ ...header, seq: n - 1, chunkBytes: MAX_CHUNK_BYTES, totalChunks: n, totalBytes: big }, new Uint8Array(3)));
+    const big = MAX_TRANSFER_BYTES;
+    const chunk = MAX_TRANSFER_BYTES / MAX_CHUNKS;
+    const d = decodeData(encodeData({ ...header, seq: MAX_CHUNKS - 1, chunkBytes: chunk, totalChunks: MAX_CHUNKS, totalBytes: big }, new Uint8Array(chunk)));
     expect(d.ok && d.frame.totalBytes).toBe(big);
+    expect(d.ok && d.frame.totalChunks).toBe(MAX_CHUNKS);
+  });
+
+  it('bounds every declared size before anything is allocated by it', () => {
+    // The 31-byte frame: 1-byte chunks of a 4 GiB transfer.
+    const lying = encodeData({ transferId: 1, seq: 0, totalChunks: 0xffffffff, chunkBytes: 1, totalBytes: 2 ** 32 - 1, tag: 'xy' }, new Uint8Array(0));
+    expect(lying.length).toBe(31);
+    expect(reason(lying)).toBe('too-large');
+    expect(reason(frame({ totalBytes: MAX_TRANSFER_BYTES + 1, chunkBytes: MAX_CHUNK_BYTES, totalChunks: chunkCount(MAX_TRANSFER_BYTES + 1, MAX_CHUNK_BYTES) }))).toBe('too-large');
+    expect(reason(frame({ totalBytes: 5 * 2 ** 32 + 3 }))).toBe('too-large');
+    // Consistent but too fine: 1 GiB in 1 KiB chunks would need a 1 Mi-bit map.
+    expect(reason(frame({ totalBytes: MAX_TRANSFER_BYTES, chunkBytes: 1024, totalChunks: MAX_TRANSFER_BYTES / 1024 }))).toBe('too-many-chunks');
+    expect(reason(frame({ totalBytes: 100, chunkBytes: 1, totalChunks: MAX_CHUNKS + 1 }))).toBe('too-many-chunks');
+    // Within bounds but not the shape the totals imply.
+    expect(reason(frame({ totalBytes: MAX_TRANSFER_BYTES, chunkBytes: 1, totalChunks: MAX_CHUNKS }))).toBe('bad-total');
   });
 
   it('counts chunks: ceil(N/chunk), and one empty chunk for 0 bytes', () => {
@@ -58,7 +73,7 @@ describe('frame codec', () => {
     expect(reason(frame({ chunkBytes: 0 }))).toBe('bad-chunk-size');
     expect(reason(frame({ chunkBytes: MAX_CHUNK_BYTES + 1 }))).toBe('bad-chunk-size');
     expect(reason(frame({ totalChunks: 4 }))).toBe('bad-total');
-    expect(reason(frame({ totalBytes: Number.MAX_SAFE_INTEGER + 2 }))).toBe('bad-total');
+    expect(reason(frame({ totalBytes: Number.MAX_SAFE_INTEGER + 2 }))).toBe('too-large');
     expect(reason(frame({ seq: 3 }))).toBe('seq-out-of-range');
     expect(reason(frame({}, new Uint8Array(5)))).toBe('bad-length');
     expect(reason(frame({ seq: 2 }, new Uint8Array(4)))).toBe('bad-length'); // the last chunk holds 2

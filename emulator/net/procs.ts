@@ -67,19 +67,29 @@ export async function listProcesses(): Promise<ProcessInfo[]> {
   return out.sort((a, b) => a.pid - b.pid);
 }
 
-/** Sends `signal` to each pid (never to ourselves); returns those it reached. */
-export function signalPids(list: readonly number[], signal: NodeJS.Signals = 'SIGKILL'): number[] {
-  const reached: number[] = [];
-  for (const pid of list) {
-    if (pid === process.pid) continue;
-    try {
-      process.kill(pid, signal);
-      reached.push(pid);
-    } catch {
-      // already gone
-    }
+/**
+ * Whether `pid` may be signalled at all. kill(2) gives 0 and negative pids a meaning
+ * (the caller's process group, every process it may signal, a process group) and 1 is
+ * init: as root, `kill(-1, SIGKILL)` ends every process on the machine.
+ */
+export function isSignallablePid(pid: unknown): pid is number {
+  return typeof pid === 'number' && Number.isSafeInteger(pid) && pid > 1;
+}
+
+/** process.kill guarded by isSignallablePid; false when not sent (refused, or the process is gone). */
+export function signalPid(pid: unknown, signal: NodeJS.Signals | 0): boolean {
+  if (!isSignallablePid(pid)) return false;
+  try {
+    process.kill(pid, signal);
+    return true;
+  } catch {
+    return false;
   }
-  return reached;
+}
+
+/** Sends `signal` to each pid (never to ourselves, never to a pid <= 1); returns those it reached. */
+export function signalPids(list: readonly number[], signal: NodeJS.Signals = 'SIGKILL'): number[] {
+  return list.filter((pid) => pid !== process.pid && signalPid(pid, signal));
 }
 
 /** True while the process exists and is not a zombie (a zombie holds no namespace). */

@@ -4,18 +4,27 @@
  * calls `stopAll()` on its orderly paths and `killAllSync()` from `process.on('exit')`,
  * where nothing asynchronous can run any more.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { constants, openSync, closeSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
+import { isSignallablePid, signalPid } from '../net/procs.js';
 
 const KILL_AFTER_MS = 2000;
 
+export interface ChildExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Set when the process could not be started at all (ENOENT, EACCES). */
+  spawnError?: Error;
+}
+
 export interface ManagedChild {
   readonly name: string;
-  readonly pid: number;
+  /** Undefined when the spawn failed: there is no process to signal. */
+  readonly pid: number | undefined;
   /** Resolves when the process has exited (never rejects). */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<ChildExit>;
   hasExited(): boolean;
   /** SIGTERM, then SIGKILL after 2 s; idempotent. */
   stop(): Promise<void>;
@@ -26,7 +35,7 @@ const live = new Set<ManagedChild>();
 /** Starts `file args` with stdout and stderr appended to `logFile`: early failures (a bad config) go there too. */
 export function spawnManaged(name: string, file: string, args: string[], logFile: string, options: { env?: NodeJS.ProcessEnv } = {}): ManagedChild {
   const logFd = openSync(logFile, 'a');
-  let proc;
+  let proc: ChildProcess;
   try {
     // Its own process group: a terminal's Ctrl-C reaches the launcher only, which then
     // stops the children in order instead of losing NATS mid-record.
@@ -34,29 +43,31 @@ export function spawnManaged(name: string, file: string, args: string[], logFile
   } finally {
     closeSync(logFd);
   }
-  let done = false;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+  const pid = isSignallablePid(proc.pid) ? proc.pid : undefined;
+  // Without a pid the spawn failed: the child is born exited and nothing is ever signalled.
+  let done = pid === undefined;
+  const exited = new Promise<ChildExit>((resolve) => {
     proc.once('exit', (code, signal) => {
       done = true;
       resolve({ code, signal });
     });
     // A spawn failure (ENOENT, EACCES) emits 'error' and may never emit 'exit'.
-    proc.once('error', () => {
+    proc.once('error', (err) => {
       done = true;
-      resolve({ code: null, signal: null });
+      resolve({ code: null, signal: null, spawnError: err });
     });
   });
   let stopping: Promise<void> | undefined;
   const child: ManagedChild = {
     name,
-    pid: proc.pid ?? -1,
+    pid,
     exited,
     hasExited: () => done,
     stop() {
       stopping ??= (async () => {
         if (!done) {
-          proc.kill('SIGTERM');
-          const timer = setTimeout(() => proc.kill('SIGKILL'), KILL_AFTER_MS);
+          signalPid(pid, 'SIGTERM');
+          const timer = setTimeout(() => signalPid(pid, 'SIGKILL'), KILL_AFTER_MS);
           await exited;
           clearTimeout(timer);
         }
@@ -65,7 +76,7 @@ export function spawnManaged(name: string, file: string, args: string[], logFile
       return stopping;
     },
   };
-  live.add(child);
+  if (pid !== undefined) live.add(child);
   void exited.then(() => {
     if (!stopping) live.delete(child);
   });
@@ -77,16 +88,13 @@ export async function stopAll(): Promise<void> {
 }
 
 export function killAllSync(): void {
-  for (const c of live) {
-    if (!c.hasExited()) {
-      try {
-        process.kill(c.pid, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    }
-  }
+  for (const c of live) if (!c.hasExited()) signalPid(c.pid, 'SIGKILL');
   live.clear();
+}
+
+/** How many children are registered (alive or not yet reaped): for tests and diagnostics. */
+export function liveCount(): number {
+  return live.size;
 }
 
 /** Root's PATH often lacks the sbin directories where Debian puts nats-server. */

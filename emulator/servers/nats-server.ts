@@ -5,30 +5,49 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
+import { DEFAULT_WINDOW } from '../transport/send.js';
 import { findExecutable } from './child.js';
 import { hostPort } from './free-port.js';
-import { startServer } from './start-server.js';
+import { RunningServer, serverHandle, type ServerHandle } from './start-server.js';
 
-export interface EmbeddedNats {
+export interface EmbeddedNats extends ServerHandle {
   url: string;
   token: string;
-  host: string;
-  port: number;
-  pid: number;
-  /** The server's own log; the launcher links or copies it into runs/<id>/. */
-  logFile: string;
-  stop(): Promise<void>;
 }
 
 export interface NatsOptions {
-  /** Holds nats.conf and nats.log; its path contains `sledge-<runId>` so `sledge net clean` finds strays. */
+  /** Holds nats.conf (it holds the token: keep it in a private temp dir); its path contains `sledge-<runId>` so `sledge net clean` finds strays. */
   dir: string;
+  /** Where the server logs, e.g. runs/<id>/logs/nats-server.log (appended to); default `<dir>/nats.log`. */
+  logFile?: string;
   host?: string;
   runId: string;
+  /** Seconds; derive it from the plan with `writeDeadlineSeconds`. Default 120. */
   writeDeadlineS?: number;
+}
+
+export const DEFAULT_WRITE_DEADLINE_S = 120;
+export const MIN_WRITE_DEADLINE_S = 10;
+/** Safety factor over one window's worth of chunks at the slowest rate. */
+const WRITE_DEADLINE_MARGIN = 4;
+
+/**
+ * nats-server's write_deadline for a run. The server drops a client whose socket takes
+ * longer than this to accept one flush; a receiver behind the slowest shaped link can have
+ * up to `window` chunks queued for it (send.ts), which drain at that link's rate. So the
+ * deadline is WRITE_DEADLINE_MARGIN × one window's drain time at the slowest wall rate,
+ * never below MIN_WRITE_DEADLINE_S (10 s), in whole seconds. An unshaped run (rate
+ * Infinity) gets the minimum.
+ */
+export function writeDeadlineSeconds(maxChunkBytes: number, slowestWallRateBps: number, window = DEFAULT_WINDOW): number {
+  if (!(maxChunkBytes > 0) || !Number.isFinite(maxChunkBytes)) throw new RangeError(`maxChunkBytes must be > 0, got ${maxChunkBytes}`);
+  if (!(slowestWallRateBps > 0)) throw new RangeError(`slowestWallRateBps must be > 0, got ${slowestWallRateBps}`);
+  if (!Number.isInteger(window) || window < 1) throw new RangeError(`window must be a positive integer, got ${window}`);
+  const windowDrainS = (8 * maxChunkBytes * window) / slowestWallRateBps;
+  return Math.max(MIN_WRITE_DEADLINE_S, Math.ceil(WRITE_DEADLINE_MARGIN * windowDrainS));
 }
 
 export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
@@ -37,21 +56,28 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   if (!bin) throw new UsageError('nats-server not found: install the Debian package nats-server (npm start/npm test do it as root)');
   await mkdir(opts.dir, { recursive: true });
   const confFile = join(opts.dir, 'nats.conf');
-  const logFile = join(opts.dir, 'nats.log');
+  const logFile = opts.logFile ?? join(opts.dir, 'nats.log');
+  await mkdir(dirname(logFile), { recursive: true });
   const token = randomBytes(24).toString('hex');
+  const writeDeadlineS = opts.writeDeadlineS ?? DEFAULT_WRITE_DEADLINE_S;
 
-  const { child, port } = await startServer({
+  const server = await RunningServer.start({
     name: 'nats-server',
     bin,
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS: opts.writeDeadlineS ?? 120 }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS }), { mode: 0o600 });
       return ['-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
   });
-  return { url: `nats://${hostPort(host, port)}`, token, host, port, pid: child.pid, logFile, stop: () => child.stop() };
+  return serverHandle(server, {
+    url: `nats://${hostPort(host, server.port)}`,
+    token,
+    host,
+    logFile,
+  });
 }
 
 function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number }): string {

@@ -1,31 +1,31 @@
 /**
  * The run's own redis-server (DESIGN.md 4.5), used when REDIS_URL is not set: password
- * protected, bound to one address, nothing persisted (the run's records are written to
- * runs/<id>/ by the emulator itself).
+ * protected, bound to one address. With `persistDir` it keeps the run's state in an
+ * append-only file there (DESIGN.md 4.7), so that a redis-server started later on the same
+ * directory (`sledge resume`, after a killed launcher) has it back; without, nothing is
+ * persisted.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { findExecutable } from './child.js';
 import { hostPort } from './free-port.js';
-import { startServer } from './start-server.js';
+import { RunningServer, serverHandle, type ServerHandle } from './start-server.js';
 
-export interface EmbeddedRedis {
+export interface EmbeddedRedis extends ServerHandle {
   url: string;
   password: string;
-  host: string;
-  port: number;
-  pid: number;
-  /** The server's own log; the launcher links or copies it into runs/<id>/. */
-  logFile: string;
-  stop(): Promise<void>;
 }
 
 export interface RedisOptions {
-  /** Holds redis.conf and redis.log; its path contains `sledge-<runId>`. */
+  /** Holds redis.conf (it holds the password: keep it in a private temp dir); its path contains `sledge-<runId>`. */
   dir: string;
+  /** Where the server logs, e.g. runs/<id>/logs/redis-server.log (appended to); default `<dir>/redis.log`. */
+  logFile?: string;
+  /** Persist here with an append-only file, e.g. runs/<id>/redis; a later server on the same directory loads it. */
+  persistDir?: string;
   host?: string;
   runId: string;
 }
@@ -36,32 +36,38 @@ export async function startRedis(opts: RedisOptions): Promise<EmbeddedRedis> {
   if (!bin) throw new UsageError('redis-server not found: install the Debian package redis-server (npm start/npm test do it as root)');
   await mkdir(opts.dir, { recursive: true });
   const confFile = join(opts.dir, 'redis.conf');
-  const logFile = join(opts.dir, 'redis.log');
+  const logFile = opts.logFile ?? join(opts.dir, 'redis.log');
+  await mkdir(dirname(logFile), { recursive: true });
+  if (opts.persistDir) await mkdir(opts.persistDir, { recursive: true });
   const password = randomBytes(24).toString('hex');
 
-  const { child, port } = await startServer({
+  const server = await RunningServer.start({
     name: 'redis-server',
     bin,
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, redisConfig({ host, port, password, dir: opts.dir, logFile, runId: opts.runId }), { mode: 0o600 });
+      await writeFile(confFile, redisConfig({ host, port, password, dir: opts.dir, logFile, runId: opts.runId, persistDir: opts.persistDir }), { mode: 0o600 });
       return [confFile];
     },
     probe: (port) => pingWithPassword(host, port, password),
   });
-  return { url: `redis://:${password}@${hostPort(host, port)}`, password, host, port, pid: child.pid, logFile, stop: () => child.stop() };
+  return serverHandle(server, {
+    url: `redis://:${password}@${hostPort(host, server.port)}`,
+    password,
+    host,
+    logFile,
+  });
 }
 
-function redisConfig(c: { host: string; port: number; password: string; dir: string; logFile: string; runId: string }): string {
+function redisConfig(c: { host: string; port: number; password: string; dir: string; logFile: string; runId: string; persistDir: string | undefined }): string {
   return [
     `# sledge-${c.runId}`,
     `bind ${c.host}`,
     `port ${c.port}`,
     `requirepass ${c.password}`,
     'save ""',
-    'appendonly no',
-    `dir ${JSON.stringify(c.dir)}`,
+    ...persistence(c.persistDir ?? c.dir, c.persistDir !== undefined),
     'protected-mode yes',
     'daemonize no',
     `logfile ${JSON.stringify(c.logFile)}`,
@@ -69,6 +75,18 @@ function redisConfig(c: { host: string; port: number; password: string; dir: str
     'set-proc-title no',
     '',
   ].join('\n');
+}
+
+/**
+ * No RDB snapshots either way. Persisting, every write is fsynced before its reply
+ * (`appendfsync always`): a turn that Redis acknowledged is on disk even if the launcher,
+ * redis-server or the machine dies right after, which is what resume relies on ("finished
+ * turns are neither lost nor repeated"). `everysec` could lose the last second of writes,
+ * and the run writes only a few keys per turn, so the fsyncs cost nothing that matters.
+ */
+function persistence(dir: string, persist: boolean): string[] {
+  if (!persist) return ['appendonly no', `dir ${JSON.stringify(dir)}`];
+  return ['appendonly yes', 'appendfsync always', 'appenddirname "appendonlydir"', `dir ${JSON.stringify(dir)}`];
 }
 
 /** One RESP round trip (AUTH, PING) on a raw socket: true only on +OK then +PONG. */

@@ -15,6 +15,18 @@
 export const FRAME_VERSION = 2;
 export const MAX_CHUNK_BYTES = 512 * 1024;
 export const MAX_TAG_BYTES = 200;
+/**
+ * The largest transfer a frame may declare: 1 GiB. The biggest payloads of the presets at
+ * payloadScale 1 are ~100 MiB (llama2-7b smashed data at batch 8 × seqLen 2048 is 128 MiB;
+ * its adapters at rank 8 are 8 MiB), so this leaves ~10× headroom while keeping a lying
+ * 31-byte frame from declaring 2^53 bytes.
+ */
+export const MAX_TRANSFER_BYTES = 2 ** 30;
+/**
+ * The most chunks a transfer may declare: 16,384, i.e. 1 GiB at 64 KiB chunks (4,096 at the
+ * default 256 KiB). It sizes the receiver's per-transfer bitmap: at most 2 KiB as a bitset.
+ */
+export const MAX_CHUNKS = 2 ** 14;
 
 const MAGIC_0 = 0x53; // 'S'
 const MAGIC_1 = 0x4c; // 'L'
@@ -53,6 +65,8 @@ export type RejectReason =
   | 'wrong-kind'
   | 'bad-chunk-size'
   | 'bad-total'
+  | 'too-large'
+  | 'too-many-chunks'
   | 'seq-out-of-range'
   | 'bad-tag'
   | 'bad-length'
@@ -133,8 +147,10 @@ function decodeDataBody(bytes: Uint8Array): Decoded<DataFrame> {
   const totalChunks = v.getUint32(12);
   const chunkBytes = v.getUint32(16);
   const totalBig = v.getBigUint64(20);
+  // Every declared size is bounded here, before a receiver allocates anything by it.
   if (chunkBytes === 0 || chunkBytes > MAX_CHUNK_BYTES) return reject('bad-chunk-size');
-  if (totalBig > BigInt(Number.MAX_SAFE_INTEGER)) return reject('bad-total');
+  if (totalBig > BigInt(MAX_TRANSFER_BYTES)) return reject('too-large');
+  if (totalChunks > MAX_CHUNKS) return reject('too-many-chunks');
   const totalBytes = Number(totalBig);
   if (totalChunks !== chunkCount(totalBytes, chunkBytes)) return reject('bad-total');
   if (seq >= totalChunks) return reject('seq-out-of-range');

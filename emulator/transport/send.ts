@@ -7,7 +7,7 @@ import { randomInt } from 'node:crypto';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
 import { waitUntil } from './clock.js';
-import { chunkCount, chunkLength, decodeAck, encodeData, MAX_CHUNK_BYTES, MAX_TAG_BYTES } from './frame.js';
+import { chunkCount, chunkLength, decodeAck, encodeData, MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_TAG_BYTES, MAX_TRANSFER_BYTES } from './frame.js';
 import { planDeliveries, type Impairment } from './impairment.js';
 import { fromHostMs } from './host-clock.js';
 import { roundTripMs, sampleRoundTrip } from './round-trip.js';
@@ -177,6 +177,9 @@ function checkOptions(o: SendOptions, chunkBytes: number, window: number, where:
   };
   if (!Number.isSafeInteger(o.bytes) || o.bytes < 0) bad(`bytes must be a non-negative integer, got ${o.bytes}`);
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES) bad(`chunkBytes must be 1..${MAX_CHUNK_BYTES}, got ${chunkBytes}`);
+  // A receiver refuses anything beyond these (frame.ts), so fail here, where the cause is clear.
+  if (o.bytes > MAX_TRANSFER_BYTES) bad(`bytes must be at most ${MAX_TRANSFER_BYTES} (1 GiB), got ${o.bytes}`);
+  if (chunkCount(o.bytes, chunkBytes) > MAX_CHUNKS) bad(`${o.bytes} bytes at chunkBytes ${chunkBytes} make more than ${MAX_CHUNKS} chunks`);
   if (!Number.isInteger(window) || window < 1) bad(`window must be a positive integer, got ${window}`);
   if (!(o.timeoutMs > 0)) bad(`timeoutMs must be > 0, got ${o.timeoutMs}`);
   if (o.ackTimeoutMs !== undefined && !(o.ackTimeoutMs > 0)) bad(`ackTimeoutMs must be > 0, got ${o.ackTimeoutMs}`);

@@ -5,6 +5,6 @@
  * userspace delay, jitter and loss.
  */
 export { sendPayload, DEFAULT_CHUNK_BYTES, DEFAULT_WINDOW, DEFAULT_ACK_TIMEOUT_MS, type SendOptions, type SendResult } from './send.js';
-export { PayloadReceiver, type Received, type ReceiveRejectReason } from './receive.js';
-export { MAX_CHUNK_BYTES, MAX_TAG_BYTES, type RejectReason } from './frame.js';
+export { PayloadReceiver, receiverMemoryBound, DEFAULT_MAX_PARTIAL, DEFAULT_MAX_IDLE_MS, DEFAULT_MAX_UNCLAIMED, type Received, type ReceiveRejectReason, type ReceiverOptions, type ReceiverStats } from './receive.js';
+export { MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_TAG_BYTES, MAX_TRANSFER_BYTES, type RejectReason } from './frame.js';
 export type { Impairment } from './impairment.js';
