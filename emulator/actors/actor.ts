@@ -30,7 +30,13 @@ export abstract class Actor {
     readonly name: ActorName,
     protected readonly deps: ActorDeps,
   ) {
-    this.receiver = new PayloadReceiver(deps.nc, deps.subjects.data(name));
+    // A device has one turn in flight; the server one per device of a round (parallel
+    // mode) and a margin. Bounded either way, so a flood of lying frames cannot grow it.
+    const limits = name === 'server' ? { maxPartial: 1088, maxUnclaimed: 1024 } : { maxPartial: 8, maxUnclaimed: 16 };
+    this.receiver = new PayloadReceiver(deps.nc, deps.subjects.data(name), {
+      ...limits,
+      onError: (err) => deps.log('error', 'data subscription failed', { error: err.message }),
+    });
   }
 
   get rejectedCount(): number {

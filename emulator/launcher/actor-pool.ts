@@ -20,7 +20,7 @@ export interface ActorPoolOptions {
   deadlineMs: number;
   onStarting?: (ready: number, total: number) => void;
   /** An actor died after it was ready and before the pool was stopped. */
-  onUnexpectedExit: (actor: ActorName, how: string) => void;
+  onUnexpectedExit: (actor: ActorName, how: string, logFile: string) => void;
 }
 
 interface Starting {
@@ -116,7 +116,7 @@ export class ActorPool {
     }
     void child.exited.then(({ code, signal: sig }) => {
       if (this.stopping || this.children.get(actor) !== child) return;
-      this.options.onUnexpectedExit(actor, `${actor}${where} (pid ${child.pid}) exited with ${sig ? `signal ${sig}` : `code ${code}`}; see ${log}`);
+      this.options.onUnexpectedExit(actor, `${actor.replace('.', ' ')}${where} (pid ${child.pid}) exited with ${sig ? `signal ${sig}` : `code ${code}`}`, log);
     });
   }
 

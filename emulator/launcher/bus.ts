@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { startNats } from '../servers/nats-server.js';
+import { DEFAULT_CHUNK_BYTES } from '../transport/transfer.js';
+import { startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
 import { startRedis } from '../servers/redis-server.js';
 import type { Teardown } from '../teardown.js';
 
@@ -18,6 +19,10 @@ export interface BusOptions {
   /** The address devices reach: the bridge in tc mode, else loopback. */
   host: string;
   devices: number;
+  /** The slowest wall rate any transfer of the run gets (bit/s): nats-server's write deadline must outlast a window of chunks at it. */
+  slowestWallRateBps: number;
+  /** Where the servers' own logs go (the run's logs/ directory). */
+  logDir: string;
   natsUrl?: string;
   redisUrl?: string;
   teardown: Teardown;
@@ -29,14 +34,15 @@ export async function openBus(o: BusOptions): Promise<Bus> {
   let nats: { url: string; token?: string };
   if (o.natsUrl) nats = splitNatsUrl(o.natsUrl);
   else {
-    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS: 300 });
+    const writeDeadlineS = writeDeadlineSeconds(DEFAULT_CHUNK_BYTES, o.slowestWallRateBps);
+    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, logFile: join(o.logDir, 'nats-server.log') });
     o.teardown.add('nats-server', () => embedded.stop());
     nats = { url: embedded.url, token: embedded.token };
-    limits.natsWriteDeadlineS = 300;
+    limits.natsWriteDeadlineS = writeDeadlineS;
   }
   let redisUrl = o.redisUrl;
   if (!redisUrl) {
-    const redis = await startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId });
+    const redis = await startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId, logFile: join(o.logDir, 'redis-server.log') });
     o.teardown.add('redis-server', () => redis.stop());
     redisUrl = redis.url;
   }

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { Coordinator } from '../actors/coordinator.js';
@@ -111,7 +112,16 @@ export class Emulation {
       this.topology = await createTopology({ runId: this.runId, deviceIds: config.devices.map((d) => d.id), ...(portsPerBridge ? { portsPerBridge } : {}) });
       this.teardown.add('network topology', () => this.topology!.destroy());
     }
-    this.bus = await openBus({ ...this.opts, runId: this.runId, tmp, host: this.topology?.hostAddress ?? '127.0.0.1', devices: config.devices.length, teardown: this.teardown });
+    this.bus = await openBus({
+      ...this.opts,
+      runId: this.runId,
+      tmp,
+      host: this.topology?.hostAddress ?? '127.0.0.1',
+      devices: config.devices.length,
+      slowestWallRateBps: slowestWallRate(this.system, this.strategy),
+      logDir: this.files.logs,
+      teardown: this.teardown,
+    });
     this.nc = await connect({ servers: this.bus.natsUrl, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: 0 });
     this.teardown.add('coordinator NATS connection', () => this.nc!.close());
     this.store = await RunStore.open(this.bus.redisUrl, this.runId);
@@ -127,7 +137,7 @@ export class Emulation {
       concurrency: START_CONCURRENCY,
       deadlineMs: config.emulation.controlTimeoutS * 1000,
       ...(this.opts.onStarting ? { onStarting: this.opts.onStarting } : {}),
-      onUnexpectedExit: (_actor, how) => this.fail(new RunError(`${how}${this.turnsNote()}`)),
+      onUnexpectedExit: (_actor, how, log) => this.fail(new RunError(`${how}${this.turnsNote()}; see ${log}`)),
     });
     this.pool = pool;
     this.teardown.add('actor processes', () => pool.stop());
@@ -215,6 +225,14 @@ export class Emulation {
     await this.store?.end(state, summary).catch(() => undefined);
     return { runId: this.runId, dir: this.files.dir, status: state, ...(error ? { error } : {}), records: this.records, summary };
   }
+}
+
+/** The slowest rate any transfer of the run gets, in wall bit/s (rates × payloadScale / timeScale). */
+function slowestWallRate(system: SystemModel, strategy: Strategy): number {
+  let slowest = Infinity;
+  for (const t of planTurns(system, strategy)) slowest = Math.min(slowest, t.rateUpBps, t.rateDownBps);
+  const { payloadScale, timeScale } = system.config.emulation;
+  return (slowest * payloadScale) / timeScale;
 }
 
 /** Builds, starts, runs and stops one emulation; finished turns are kept on every path. */
