@@ -95,7 +95,7 @@ export const topSchema = z.strictObject({
   name: z.string().min(1).default('sledge'),
   seed: z.number().int().min(0).max(2 ** 32 - 1).default(1),
   rounds: z.number().int().min(1).max(1_000_000),
-  mode: z.literal('sequential').default('sequential'),
+  mode: z.enum(['sequential', 'parallel']).default('sequential'),
   model: z.unknown().optional(),
   training: z.unknown().optional(),
   server: z.unknown().optional(),
@@ -103,4 +103,5 @@ export const topSchema = z.strictObject({
   channel: z.unknown().optional(),
   strategy: z.looseObject({ name: z.string() }).default({ name: 'card' }),
   emulation: z.unknown().optional(),
+  faults: z.unknown().optional(),
 });

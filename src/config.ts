@@ -12,10 +12,12 @@ import {
   trainingSchema,
 } from './config-schema.js';
 import { generateDevices, generatedDevicesSchema } from './devices.js';
-import { formatIssues, formatPath } from './issues.js';
+import { resolveFaults, type Fault } from './faults.js';
+import { formatIssues, formatPath, type Check } from './issues.js';
 import { PRESET_NAMES, PRESETS, type ModelProfile, type PresetName } from './model.js';
 import { SplitModel, type Training } from './split.js';
 import { STRATEGIES, createStrategy, type StrategyChoice } from './strategy/registry.js';
+import type { Mode } from './summary.js';
 import type { Device, Server } from './system.js';
 
 export type ShannonConfig = z.output<typeof shannonSchema>;
@@ -28,7 +30,7 @@ export interface Config {
   name: string;
   seed: number;
   rounds: number;
-  mode: 'sequential';
+  mode: Mode;
   model: ModelProfile & { preset?: PresetName };
   training: Training;
   server: Server;
@@ -36,6 +38,8 @@ export interface Config {
   channel: ChannelConfig;
   strategy: StrategyChoice;
   emulation: EmulationConfig;
+  /** Scheduled faults (DESIGN.md 1.7), checked against the devices and rounds; [] when none. */
+  faults: Fault[];
 }
 
 /** Reads a trace CSV named by the config (the caller does the I/O; src/ stays pure). */
@@ -60,7 +64,8 @@ export function parseConfig(raw: unknown, readTrace?: TraceReader): ConfigResult
   };
 
   // a top-level problem must not hide the sections' problems: fall back and go on checking
-  const top = check(topSchema, raw, []) ?? fallbackTop(raw);
+  const checkedTop = check(topSchema, raw, []);
+  const top = checkedTop ?? fallbackTop(raw);
   if (!top) return { ok: false, errors };
   for (const key of REQUIRED) if (top[key] === undefined) errors.push(`${key}: is required`);
 
@@ -86,6 +91,8 @@ export function parseConfig(raw: unknown, readTrace?: TraceReader): ConfigResult
   if (devices && channel) checkChannelNeeds(devices, channel, server, errors);
 
   const strategy = resolveStrategyChoice(top.strategy, check, errors);
+  const ids = devices?.map((d) => d.id);
+  const faults = resolveFaults(top.faults, ids, checkedTop?.rounds, check, errors);
 
   let split: SplitModel | undefined;
   const feasibleCuts = new Map<string, number[]>();
@@ -111,12 +118,12 @@ export function parseConfig(raw: unknown, readTrace?: TraceReader): ConfigResult
     }
   }
 
-  if (errors.length || !model || !training || !server || !devices || !channel || !emulation || !strategy) {
+  if (errors.length || !model || !training || !server || !devices || !channel || !emulation || !strategy || !faults) {
     return { ok: false, errors: errors.length ? errors : ['config: incomplete'] };
   }
   return {
     ok: true,
-    config: { name: top.name, seed: top.seed, rounds: top.rounds, mode: top.mode, model, training, server, devices, channel, strategy, emulation },
+    config: { name: top.name, seed: top.seed, rounds: top.rounds, mode: top.mode, model, training, server, devices, channel, strategy, emulation, faults },
   };
 }
 
@@ -125,18 +132,17 @@ function fallbackTop(raw: unknown): z.output<typeof topSchema> | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
   const r = raw as Record<string, unknown>;
   const seed = topSchema.shape.seed.safeParse(r.seed);
+  const mode = topSchema.shape.mode.safeParse(r.mode);
   const strategy = topSchema.shape.strategy.safeParse(r.strategy);
   return {
     ...r,
     name: 'sledge',
     seed: seed.success ? seed.data : 1,
     rounds: 1,
-    mode: 'sequential',
+    mode: mode.success ? mode.data : 'sequential',
     strategy: strategy.success ? strategy.data : { name: 'card' },
   } as z.output<typeof topSchema>;
 }
-
-type Check = <S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]) => z.output<S> | undefined;
 
 function resolveModel(m: z.output<typeof modelSchema> | undefined, errors: string[]): Config['model'] | undefined {
   if (!m) return undefined;

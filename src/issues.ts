@@ -53,3 +53,6 @@ function article(expected: string): string {
   if (expected === 'int') return 'an integer';
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
+
+/** Validates a value against a schema at a JSON path: the data, or undefined with the problems collected. */
+export type Check = <S extends z.ZodType>(schema: S, value: unknown, path: PropertyKey[]) => z.output<S> | undefined;

@@ -1,6 +1,7 @@
 import { ShannonChannel, TraceChannel, type Channel } from './channel.js';
 import type { Config } from './config.js';
 import { TurnCostModel } from './cost.js';
+import { FaultSchedule } from './faults.js';
 import { SplitModel } from './split.js';
 import { createStrategy, type StrategyChoice } from './strategy/registry.js';
 import type { Strategy } from './strategy/strategy.js';
@@ -11,6 +12,7 @@ export class SystemModel {
   readonly channel: Channel;
   readonly feasibleCuts: ReadonlyMap<string, readonly number[]>;
   readonly costModels: ReadonlyMap<string, TurnCostModel>;
+  readonly faults: FaultSchedule;
 
   constructor(readonly config: Config) {
     this.split = new SplitModel(config.model, config.training);
@@ -19,7 +21,8 @@ export class SystemModel {
         ? new TraceChannel(config.channel.trace)
         : new ShannonChannel(config.channel, config.server.txPowerDbm ?? 0, config.seed);
     this.feasibleCuts = new Map(config.devices.map((d) => [d.id, this.split.feasibleCuts(d.memoryBytes)]));
-    this.costModels = new Map(config.devices.map((d) => [d.id, new TurnCostModel(this.split, config.server, d)]));
+    this.costModels = new Map(config.devices.map((d) => [d.id, new TurnCostModel(this.split, config.server, d, config.channel.delayMs / 1000)]));
+    this.faults = new FaultSchedule(config.faults);
   }
 
   /** Builds a strategy for this system; throws StrategyError for a choice that cannot work. */

@@ -11,6 +11,8 @@ import { ensureBuilt, lines, ROOT, runCli } from './helpers/cli.js';
 
 const PAPER = join(ROOT, 'configs', 'paper.json');
 const TRACE = join(ROOT, 'configs', 'trace-example.json');
+const PARALLEL = join(ROOT, 'configs', 'paper-parallel.json');
+const FAULTS = join(ROOT, 'configs', 'faults-example.json');
 const SIX = 'card,cut-only,fixed:cut=8,random,device-heavy,server-heavy';
 
 let dir: string;
@@ -190,6 +192,36 @@ describe('sledge plan: bad configs exit 2, one stderr line per problem naming it
   });
 });
 
+describe('sledge plan: bad faults exit 2, one line naming the JSON path', () => {
+  const cases: [string, unknown, RegExp][] = [
+    ['unknown device', [{ kind: 'dropout', device: 'd9', rounds: [1] }], /^faults\[0\]\.device: no device "d9"/],
+    ['round outside 1..rounds', [{ kind: 'crash', device: 'd1', round: 3, phase: 'uplink' }], /^faults\[0\]\.round: must be <= 2/],
+    ['dropout round 0', [{ kind: 'dropout', device: 'd1', rounds: [0] }], /^faults\[0\]\.rounds\[0\]: must be >= 1/],
+    ['outage on a compute phase', [{ kind: 'outage', device: 'd2', round: 1, phase: 'deviceForward', seconds: 2 }], /^faults\[0\]\.phase: .*transfer phase/],
+    [
+      'overlapping faults on one turn',
+      [
+        { kind: 'crash', device: 'd2', round: 2, phase: 'uplink' },
+        { kind: 'outage', device: 'd2', round: 2, phase: 'downlink', seconds: 1 },
+      ],
+      /^faults\[1\]\.round: round 2 of device "d2" already has a fault \(faults\[0\]\)/,
+    ],
+    ['unknown key', [{ kind: 'outage', device: 'd1', round: 1, phase: 'uplink', seconds: 1, rate: 0 }], /^faults\[0\]\.rate: unknown key/],
+    ['seconds <= 0', [{ kind: 'outage', device: 'd1', round: 1, phase: 'uplink', seconds: -1 }], /^faults\[0\]\.seconds: must be > 0/],
+    ['unknown kind', [{ kind: 'flood', device: 'd1', round: 1 }], /^faults\[0\]\.kind: must be one of/],
+  ];
+  it.each(cases)('%s', (name, faults, pattern) => {
+    const file = join(dir, `bad-faults-${name.replace(/\W+/g, '-')}.json`);
+    writeFileSync(file, JSON.stringify({ ...good(), faults }));
+    const r = runCli(['plan', file]);
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const got = lines(r.stderr);
+    expect(got, r.stderr).toHaveLength(1);
+    expect(got[0]!.replace(/^(?:sledge: )?.*?\.json: /, '')).toMatch(pattern);
+  });
+});
+
 describe('sledge plan: bad arguments exit 2 with one line naming the problem', () => {
   const cases: [string, string[], RegExp][] = [
     ['--strategy fixed:cut=99', ['--strategy', 'fixed:cut=99'], /--strategy: .*fixed.*99.*infeasible.*"d1"/],
@@ -228,38 +260,43 @@ describe('sledge plan: bad arguments exit 2 with one line naming the problem', (
 
 // ---------------------------------------------------------------------------------------
 
-const TURN_KEYS = ['cut', 'delay', 'device', 'energy', 'rateDownBps', 'rateUpBps', 'round', 'serverFreqHz'];
-const DELAY_KEYS = ['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'];
+const TURN_KEYS = ['cut', 'delay', 'device', 'energy', 'rateDownBps', 'rateUpBps', 'round', 'serverFreqHz', 'status'];
+const PHASE_KEYS = ['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp'];
+const DELAY_KEYS = [...PHASE_KEYS, 'serverWait', 'total'];
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'];
 
 function close(a: number, b: number, rel = 1e-12): boolean {
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
 }
 
-/** Checks one plan document against DESIGN.md section 3 and returns it. */
-function checkPlanShape(doc: any, devices: string[], rounds: number): void {
+/** Checks one plan document (no faults) against DESIGN.md section 3. */
+function checkPlanShape(doc: any, devices: string[], rounds: number, mode: 'sequential' | 'parallel' = 'sequential'): void {
   expect(Object.keys(doc).sort()).toEqual(['rounds', 'strategy', 'summary', 'turns']);
   expect(typeof doc.strategy).toBe('string');
   expect(doc.turns).toHaveLength(rounds * devices.length);
   doc.turns.forEach((t: any, i: number) => {
     expect(Object.keys(t).sort()).toEqual(TURN_KEYS);
+    expect(t.status).toBe('done');
     expect(t.round).toBe(Math.floor(i / devices.length) + 1);
     expect(t.device).toBe(devices[i % devices.length]);
     expect(Number.isInteger(t.cut)).toBe(true);
     for (const k of ['serverFreqHz', 'rateUpBps', 'rateDownBps']) expect(t[k]).toBeGreaterThan(0);
     expect(Object.keys(t.delay).sort()).toEqual([...DELAY_KEYS].sort());
     expect(Object.keys(t.energy).sort()).toEqual([...ENERGY_KEYS].sort());
-    for (const k of DELAY_KEYS) expect(t.delay[k]).toBeGreaterThan(0);
+    for (const k of PHASE_KEYS) expect(t.delay[k]).toBeGreaterThan(0);
+    if (mode === 'sequential') expect(t.delay.serverWait).toBe(0);
+    else expect(t.delay.serverWait).toBeGreaterThanOrEqual(0);
     for (const k of ENERGY_KEYS) expect(t.energy[k]).toBeGreaterThanOrEqual(0);
-    const phases = DELAY_KEYS.slice(0, 7).reduce((a, k) => a + t.delay[k], 0);
-    expect(close(t.delay.total, phases), `turn ${i}: total ${t.delay.total} != sum of phases ${phases}`).toBe(true);
+    const phases = PHASE_KEYS.reduce((a, k) => a + t.delay[k], 0) + t.delay.serverWait;
+    expect(close(t.delay.total, phases), `turn ${i}: total ${t.delay.total} != sum of phases + serverWait ${phases}`).toBe(true);
   });
   expect(doc.rounds.map((r: any) => r.round)).toEqual(Array.from({ length: rounds }, (_, i) => i + 1));
   for (const r of doc.rounds) {
     expect(r).toHaveProperty('delay');
     expect(r).toHaveProperty('serverEnergy');
     const ts = doc.turns.filter((t: any) => t.round === r.round);
-    expect(close(r.delay, ts.reduce((a: number, t: any) => a + t.delay.total, 0))).toBe(true);
+    const delay = mode === 'sequential' ? ts.reduce((a: number, t: any) => a + t.delay.total, 0) : Math.max(...ts.map((t: any) => t.delay.total));
+    expect(close(r.delay, delay)).toBe(true);
     expect(close(r.serverEnergy, ts.reduce((a: number, t: any) => a + t.energy.server, 0))).toBe(true);
   }
   const mean = (k: string) => doc.rounds.reduce((a: number, r: any) => a + r[k], 0) / rounds;
@@ -387,5 +424,58 @@ describe('configs/trace-example.json', () => {
     const c = runCli(['plan', TRACE, '--compare', SIX.replace('fixed:cut=8', 'fixed:cut=4')]);
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toContain('trace');
+  });
+});
+
+describe('configs/paper-parallel.json and configs/faults-example.json', () => {
+  it('parallel: the documented shape, rounds last as long as their latest device, --compare works', () => {
+    const config = JSON.parse(readFileSync(PARALLEL, 'utf8'));
+    expect(config.mode).toBe('parallel');
+    const r = runCli(['plan', PARALLEL, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    checkPlanShape(doc, config.devices.map((d: any) => d.id), config.rounds, 'parallel');
+    expect(doc.summary.mode).toBe('parallel');
+    // same decisions and energy as sequential, shorter rounds
+    const seq = JSON.parse(runCli(['plan', PAPER, '--json']).stdout);
+    expect(doc.turns.map((t: any) => t.cut)).toEqual(seq.turns.map((t: any) => t.cut));
+    expect(close(doc.summary.avgServerEnergy, seq.summary.avgServerEnergy)).toBe(true);
+    expect(doc.summary.avgRoundDelay).toBeLessThan(seq.summary.avgRoundDelay);
+    const c = runCli(['plan', PARALLEL, '--compare', SIX]);
+    expect(c.status, c.stderr).toBe(0);
+    expect(c.stdout).toContain('parallel');
+    expect(lines(c.stdout).filter((l) => /^(card|cut-only|fixed|random|device-heavy|server-heavy)/.test(l))).toHaveLength(6);
+  });
+
+  it('faults: a status per turn, the counts in the summary and the table', () => {
+    const config = JSON.parse(readFileSync(FAULTS, 'utf8'));
+    expect(config.faults.map((f: any) => f.kind).sort()).toEqual(['crash', 'dropout', 'outage']);
+    const r = runCli(['plan', FAULTS, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.turns).toHaveLength(config.rounds * config.devices.length);
+    const crash = config.faults.find((f: any) => f.kind === 'crash');
+    const outage = config.faults.find((f: any) => f.kind === 'outage');
+    const drop = config.faults.find((f: any) => f.kind === 'dropout');
+    const at = (round: number, device: string) => doc.turns.find((t: any) => t.round === round && t.device === device);
+    expect(crash.phase).toBe('uplink');
+    expect(at(crash.round, crash.device).status).toBe('crashed');
+    // I = 1: the phases before the uplink are done, the uplink and after are 0, so is the server energy
+    const c = at(crash.round, crash.device);
+    expect(c.delay.uplink).toBe(0);
+    expect(c.energy.server).toBe(0);
+    expect(close(c.delay.total, c.delay.adapterDown + c.delay.deviceForward)).toBe(true);
+    for (const round of drop.rounds) expect(at(round, drop.device)).toMatchObject({ status: 'dropped', cut: 0, serverFreqHz: 0, delay: { total: 0 } });
+    expect(outage).toMatchObject({ phase: 'downlink', seconds: 2 });
+    const clean = JSON.parse(runCli(['plan', PAPER, '--json']).stdout);
+    const o = at(outage.round, outage.device);
+    const before = clean.turns.find((t: any) => t.round === outage.round && t.device === outage.device);
+    expect(o.status).toBe('done');
+    expect(close(o.delay.downlink, before.delay.downlink + 2)).toBe(true);
+    const n = config.rounds * config.devices.length;
+    expect(doc.summary.turnsByStatus).toEqual({ done: n - drop.rounds.length - 1, dropped: drop.rounds.length, crashed: 1 });
+    const table = runCli(['plan', FAULTS]);
+    expect(table.status).toBe(0);
+    expect(table.stdout).toContain(`turns: ${n - drop.rounds.length - 1} done, ${drop.rounds.length} dropped, 1 crashed`);
   });
 });

@@ -102,7 +102,8 @@ export class Coordinator {
   private record(planned: PlannedTurn, report: TurnReportMsg, coordinatorWallS: number): TurnRecord {
     const { config } = this.system;
     const { timeScale } = config.emulation;
-    const delay = Object.fromEntries(Object.entries(report.phases).map(([k, v]) => [k, v / timeScale])) as TurnRecord['measured']['delay'];
+    // turns run one after another here, so no job ever queues for the GPU: serverWait is 0
+    const delay = { ...Object.fromEntries(Object.entries(report.phases).map(([k, v]) => [k, v / timeScale])), serverWait: 0 } as TurnRecord['measured']['delay'];
     const device = this.devices.get(planned.device)!;
     const f = planned.serverFreqHz;
     const busy = report.serverBusyWallS / timeScale;

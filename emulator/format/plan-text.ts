@@ -1,20 +1,26 @@
 import type { Config } from '../../src/config.js';
-import type { Plan } from '../../src/plan.js';
+import type { Plan, PlannedTurn } from '../../src/plan.js';
 import { num, pct, table } from './table.js';
 
 export function describeConfig(config: Config): string {
   const model = config.model.preset ?? `${config.model.layers}-block ${config.model.mlp} model`;
   const channel = config.channel.model === 'shannon' ? `shannon/${config.channel.fading}` : 'trace';
-  return `${config.name}: ${model}, ${config.devices.length} devices, ${config.rounds} rounds, ${channel} channel, seed ${config.seed}`;
+  const latency = config.channel.delayMs > 0 ? `, latency ${config.channel.delayMs} ms` : '';
+  const faults = config.faults.length ? `, ${config.faults.length} faults` : '';
+  return `${config.name}: ${model}, ${config.devices.length} devices, ${config.rounds} rounds, ${config.mode}, ${channel} channel${latency}${faults}, seed ${config.seed}`;
 }
 
-/** Per round: delay, server energy, the cuts chosen (devices in order) and the frequencies. */
+/**
+ * Per round: delay, server energy, the cuts chosen (devices in order; `-` a dropped
+ * device, `x` after the cut a crashed turn) and the frequencies.
+ */
 export function formatPlan(config: Config, plan: Plan): string {
   const maxRows = 40;
   const rows = plan.rounds.slice(0, maxRows).map((r) => {
     const turns = plan.turns.filter((t) => t.round === r.round);
-    const freqs = [...new Set(turns.map((t) => num(t.serverFreqHz / 1e9, 3)))].join('/');
-    const cuts = turns.length <= 12 ? turns.map((t) => t.cut).join(' ') : `${turns.length} turns, mean ${num(mean(turns.map((t) => t.cut)), 3)}`;
+    const taking = turns.filter((t) => t.status !== 'dropped');
+    const freqs = [...new Set(taking.map((t) => num(t.serverFreqHz / 1e9, 3)))].join('/') || '-';
+    const cuts = turns.length <= 12 ? turns.map(cutText).join(' ') : `${taking.length} turns, mean ${num(mean(taking.map((t) => t.cut)), 3)}`;
     return [r.round, num(r.delay), num(r.serverEnergy), cuts, freqs];
   });
   const lines = [
@@ -30,7 +36,16 @@ export function formatPlan(config: Config, plan: Plan): string {
     `avg round delay ${num(s.avgRoundDelay)} s, avg server energy ${num(s.avgServerEnergy)} J, avg device energy ${num(s.avgDeviceEnergy)} J per round`,
     `total: ${s.turns} turns, ${num(s.totalDelay)} s, server ${num(s.totalServerEnergy)} J, device compute ${num(s.totalDeviceComputeEnergy)} J, device transmit ${num(s.totalDeviceTransmitEnergy)} J`,
   );
+  if (config.faults.length) {
+    const { done, dropped, crashed } = s.turnsByStatus;
+    lines.push(`turns: ${done} done, ${dropped} dropped, ${crashed} crashed (faults: ${config.faults.length})`);
+  }
   return lines.join('\n');
+}
+
+function cutText(t: PlannedTurn): string {
+  if (t.status === 'dropped') return '-';
+  return t.status === 'crashed' ? `${t.cut}x` : String(t.cut);
 }
 
 function deviceOrder(config: Config): string {

@@ -1,4 +1,4 @@
-import { PHASES, type PhaseDelays, type TurnEnergy } from '../../src/cost.js';
+import { DELAY_KEYS, type PhaseDelays, type TurnEnergy } from '../../src/cost.js';
 
 /**
  * One finished turn: the decision, the round's rates, and every phase and energy both
@@ -20,7 +20,6 @@ export interface TurnRecord {
   serverBusyWallS: number;
 }
 
-const DELAY_KEYS = [...PHASES, 'total'] as const;
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'] as const;
 
 export const CSV_COLUMNS = [

@@ -21,9 +21,12 @@ export function cardFrequency(server: Server, { weightDelay: w, energyScale: nu 
   return Math.min(max, Math.max(min, f));
 }
 
-/** CARD's objective J = w*total + (1-w)*nu*serverEnergy for one turn. */
+/**
+ * CARD's objective J = w*total + (1-w)*nu*serverEnergy for one turn, up to the link
+ * latency: that is the same for every cut, so leaving it out keeps every decision exact.
+ */
 export function cardObjective(cost: TurnCostModel, cut: number, f: number, rates: Rates, p: CardParams): number {
-  return p.weightDelay * cost.delay(cut, f, rates).total + (1 - p.weightDelay) * p.energyScale * cost.serverEnergy(cut, f);
+  return p.weightDelay * cost.totalWithoutLatency(cut, f, rates) + (1 - p.weightDelay) * p.energyScale * cost.serverEnergy(cut, f);
 }
 
 /** Brute force over the feasible cuts; a tie within a relative 1e-9 keeps the smaller cut. */

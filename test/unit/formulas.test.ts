@@ -12,7 +12,7 @@ import { SplitModel, type Training } from '../../src/split.js';
 import { cardFrequency } from '../../src/strategy/card.js';
 import { SystemModel } from '../../src/system-model.js';
 import { dbmToWatts, type Device, type Server } from '../../src/system.js';
-import { expectRel, mustParse } from './helpers.js';
+import { expectRel, mustParse, smallModelConfig } from './helpers.js';
 
 const paperTraining: Training = {
   seqLen: 512,
@@ -249,6 +249,60 @@ describe('an explicit small model by hand (L=4, h=64, ffn=256, heads=4, kvHeads=
     expectRel(p.summary.totalDeviceTransmitEnergy, 5 * 0.008192 + 0.004096);
     expect(p.summary.rounds).toBe(3);
     expect(p.summary.turns).toBe(6);
+  });
+});
+
+describe('latency (DESIGN.md 1.4): d = delayMs/1000 once per transfer', () => {
+  it('I = 1, the paper device d1 at cut 4 with delayMs 40 (d = 0.04 s)', () => {
+    const split = new SplitModel(PRESETS['llama3.2-1b'], paperTraining);
+    const server: Server = { freqHz: { min: 2.1e8, max: 1.41e9 }, flopsPerCycle: 110000, kappa: 1e-25, staticPowerW: 0, txPowerDbm: 43 };
+    const device: Device = { id: 'd1', freqHz: 0.6e9, flopsPerCycle: 2048, kappa: 1.5e-26, memoryBytes: 8e9, txPowerDbm: 23 };
+    const c = new TurnCostModel(split, server, device, 0.04).cost(4, 1e9, { upBps: 50e6, downBps: 80e6 });
+    // Lam(4) = 4*131,072 B, A = 8,388,608 B (see above)
+    expectRel(c.delay.adapterDown, 0.04 + (8 * 4 * 131_072) / 80e6); // 0.04 + 0.0524288
+    expectRel(c.delay.uplink, 1 * (0.04 + (8 * 8_388_608) / 50e6)); // 0.04 + 1.34217728
+    expectRel(c.delay.downlink, 1 * (0.04 + (8 * 8_388_608) / 80e6)); // 0.04 + 0.8388608
+    expectRel(c.delay.adapterUp, 0.04 + (8 * 4 * 131_072) / 50e6); // 0.04 + 0.08388608
+    // compute phases do not move
+    expectRel(c.delay.deviceForward, (4 * 4 * 64_424_509_440) / (0.6e9 * 2048));
+    expectRel(c.delay.server, (4 * 3_126_199_320_576) / (110000 * 1e9));
+    expect(c.delay.serverWait).toBe(0);
+    const noLatency = new TurnCostModel(split, server, device).cost(4, 1e9, { upBps: 50e6, downBps: 80e6 });
+    // four transfers, each 0.04 s later
+    expectRel(c.delay.total, noLatency.delay.total + 4 * 0.04);
+    // the radio is charged for time on air only: 23 dBm times (1.34217728 + 0.08388608) s, latency left out
+    expectRel(c.energy.deviceTransmit, 0.19952623149688797 * (1.34217728 + 0.08388608));
+    expect(c.energy).toEqual(noLatency.energy);
+  });
+
+  it('I = 3, the small explicit model at cut 2 with delayMs 25 (d = 0.025 s): uplink and downlink are 3 transfers each', () => {
+    const model = { layers: 4, hidden: 64, ffn: 256, heads: 4, kvHeads: 2, vocab: 1000, mlp: 'plain' as const };
+    const training: Training = { ...paperTraining, seqLen: 8, batch: 2, iterations: 3, lora: { rank: 4, matricesPerLayer: 2, bytesPerParam: 2 }, cutRange: [1, 3] };
+    const server: Server = { freqHz: { min: 1e8, max: 2e9 }, flopsPerCycle: 100, kappa: 1e-26, staticPowerW: 5, txPowerDbm: 30 };
+    const device: Device = { id: 'x', freqHz: 1e9, flopsPerCycle: 4, kappa: 1e-27, memoryBytes: 1e6, txPowerDbm: 20 };
+    const c = new TurnCostModel(new SplitModel(model, training), server, device, 0.025).cost(2, 1e9, { upBps: 1e6, downBps: 4e6 });
+    // without latency (worked out in 'an explicit small model by hand'): adapterDown 0.008192, uplink 0.049152,
+    // downlink 0.012288, adapterUp 0.032768, total 0.1094852608
+    expectRel(c.delay.adapterDown, 0.025 + 0.008192); // 0.033192
+    expectRel(c.delay.uplink, 3 * (0.025 + (8 * 2048) / 1e6)); // 3 * (0.025 + 0.016384) = 0.124152
+    expectRel(c.delay.downlink, 3 * (0.025 + (8 * 2048) / 4e6)); // 3 * (0.025 + 0.004096) = 0.087288
+    expectRel(c.delay.adapterUp, 0.025 + 0.032768); // 0.057768
+    expectRel(c.delay.deviceForward, 0.00221184);
+    expectRel(c.delay.server, 0.0004497408);
+    expectRel(c.delay.deviceBackward, 0.00442368);
+    // 2 adapter transfers + 2*3 smashed-data transfers = 8 latencies = 0.2 s
+    expectRel(c.delay.total, 0.1094852608 + 8 * 0.025); // 0.3094852608
+    // time on air only: 0.1 W * (0.049152 + 0.032768)
+    expectRel(c.energy.deviceTransmit, 0.008192);
+    expectRel(c.energy.server, 0.006746112);
+  });
+
+  it('the planner takes d from channel.delayMs', () => {
+    const raw = smallModelConfig(['x'], { channel: { model: 'trace', trace: { x: { upBps: [1e6], downBps: [4e6] } }, delayMs: 25 } });
+    const system = new SystemModel(mustParse(raw));
+    const [t] = plan(system, system.strategy()).turns;
+    expectRel(t!.delay.total, 0.3094852608);
+    expectRel(t!.delay.uplink, 0.124152);
   });
 });
 

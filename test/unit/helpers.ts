@@ -244,3 +244,24 @@ export function randomRawConfig(rng: TestRng, seed = rng.int(0, 2 ** 31)): Recor
     emulation: {},
   };
 }
+
+/**
+ * The small explicit model of formulas.test.ts ("an explicit small model by hand": L=4,
+ * h=64, I=3) pinned at cut 2, f = 1e9 and a 1/4 Mbit/s trace for every device, so that
+ * every turn has the phases worked out there. `extra` overrides top-level keys.
+ */
+export function smallModelConfig(ids: readonly string[], extra: Record<string, unknown> = {}): Record<string, any> {
+  return {
+    name: 'small-by-hand',
+    seed: 5,
+    rounds: 1,
+    model: { layers: 4, hidden: 64, ffn: 256, heads: 4, kvHeads: 2, vocab: 1000, mlp: 'plain' },
+    training: { seqLen: 8, batch: 2, iterations: 3, lora: { rank: 4, matricesPerLayer: 2, bytesPerParam: 2 }, cutRange: [2, 2] },
+    server: { freqHz: { min: 1e8, max: 2e9 }, flopsPerCycle: 100, kappa: 1e-26, staticPowerW: 5 },
+    devices: ids.map((id) => ({ id, freqHz: 1e9, flopsPerCycle: 4, kappa: 1e-27, memoryBytes: 1e6, txPowerDbm: 20 })),
+    channel: { model: 'trace', trace: Object.fromEntries(ids.map((id) => [id, { upBps: [1e6], downBps: [4e6] }])) },
+    strategy: { name: 'fixed', cut: 2, freqHz: 1e9 },
+    emulation: {},
+    ...extra,
+  };
+}

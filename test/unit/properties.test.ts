@@ -294,6 +294,21 @@ describe(`over ${N} seeded random configs`, () => {
     expect(checked).toBeGreaterThan(50);
   });
 
+  it("latency never changes CARD's decisions: (cut, f) per turn identical with delayMs 0 and 25, totals 2 + 2I latencies longer", () => {
+    for (const c of cases.slice(0, 120)) {
+      const late = new SystemModel(mustParse({ ...structuredClone(c.raw), channel: { ...c.raw.channel, delayMs: 25 } }));
+      const choice = { name: 'card', params: { weightDelay: c.w, energyScale: c.nu } };
+      const a = planOf(c, choice);
+      const b = plan(late, late.strategy(choice));
+      expect(b.turns.map((t) => [t.cut, t.serverFreqHz])).toEqual(a.turns.map((t) => [t.cut, t.serverFreqHz]));
+      const I = c.config.training.iterations;
+      b.turns.forEach((t, i) => {
+        expectRel(t.delay.total, a.turns[i]!.delay.total + (2 + 2 * I) * 0.025, 1e-9);
+        expect(t.energy).toEqual(a.turns[i]!.energy);
+      });
+    }
+  });
+
   it('every plan: total = sum of phases, rounds = sums of their turns, summary = means over rounds', () => {
     for (const c of cases.slice(0, 80)) {
       const p = planOf(c, { name: 'card', params: { weightDelay: c.w, energyScale: c.nu } });

@@ -157,7 +157,7 @@ describe('ties go to the smallest cut', () => {
   /** A turn whose objective per cut is given: J(l) = values[l] (w = 1, so J = total). */
   function stubTurn(values: Record<number, number>): TurnContext {
     const cuts = Object.keys(values).map(Number);
-    const cost = { delay: (l: number) => ({ total: values[l] }), serverEnergy: () => 0 };
+    const cost = { totalWithoutLatency: (l: number) => values[l], serverEnergy: () => 0 };
     return { feasibleCuts: cuts, cost, rates: { upBps: 1, downBps: 1 } } as unknown as TurnContext;
   }
   const w1 = { weightDelay: 1, energyScale: 1 };

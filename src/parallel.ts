@@ -1,0 +1,98 @@
+import type { Phase, PhaseDelays } from './cost.js';
+import type { TurnFault } from './faults.js';
+import { MinHeap } from './heap.js';
+
+/** The phases of one iteration, in order (DESIGN.md 1.6). */
+const ITERATION = ['deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward'] as const satisfies readonly Phase[];
+
+/** One stretch of a device's turn: a phase of one iteration (or an adapter transfer). */
+export interface Step {
+  phase: Phase;
+  seconds: number;
+}
+
+/**
+ * A device's turn as it unfolds in time: adapterDown, I iterations of forward → uplink →
+ * server job → downlink → backward (each phase / I), adapterUp. An outage lengthens the
+ * first transfer of its phase; a crash ends the turn where its phase first starts, so a
+ * crashed device's later jobs never reach the GPU.
+ */
+export function turnSteps(phases: Readonly<Record<Phase, number>>, iterations: number, fault?: TurnFault): Step[] {
+  const extra = (p: Phase) => (fault?.kind === 'outage' && fault.phase === p ? fault.seconds : 0);
+  const steps: Step[] = [{ phase: 'adapterDown', seconds: phases.adapterDown + extra('adapterDown') }];
+  for (let i = 1; i <= iterations; i++) {
+    for (const p of ITERATION) steps.push({ phase: p, seconds: phases[p] / iterations + (i === 1 ? extra(p) : 0) });
+  }
+  steps.push({ phase: 'adapterUp', seconds: phases.adapterUp + extra('adapterUp') });
+  if (fault?.kind !== 'crash') return steps;
+  return steps.slice(0, steps.findIndex((s) => s.phase === fault.phase));
+}
+
+/** A device's turn reduced to what the GPU queue sees: each job, the device time before it, and what follows the last. */
+export interface JobChain {
+  jobs: { lead: number; seconds: number }[];
+  tail: number;
+}
+
+export function jobChain(steps: readonly Step[]): JobChain {
+  const jobs: JobChain['jobs'] = [];
+  let lead = 0;
+  for (const s of steps) {
+    if (s.phase !== 'server') lead += s.seconds;
+    else {
+      jobs.push({ lead, seconds: s.seconds });
+      lead = 0;
+    }
+  }
+  return { jobs, tail: lead };
+}
+
+/** One server job as scheduled: when it reached the GPU, started and ended (seconds from the round's start). */
+export interface ScheduledJob {
+  arrival: number;
+  start: number;
+  end: number;
+}
+
+export interface DeviceSchedule {
+  jobs: ScheduledJob[];
+  /** Total time this device's jobs waited for the GPU. */
+  serverWait: number;
+  /** When the device finished its turn (or crashed), from the round's start. */
+  finish: number;
+}
+
+/**
+ * One parallel round (DESIGN.md 1.6): every device starts at 0 on its own link; the one
+ * GPU runs one job at a time, non-preemptive, first come first served, ties by the
+ * chains' order (config order). Each device has at most one job outstanding, so the
+ * earliest pending arrival is always the next job the GPU takes.
+ */
+export function scheduleRound(chains: readonly JobChain[]): DeviceSchedule[] {
+  const out: DeviceSchedule[] = chains.map(() => ({ jobs: [], serverWait: 0, finish: 0 }));
+  const queue = new MinHeap<{ device: number; job: number; arrival: number }>((a, b) => a.arrival < b.arrival || (a.arrival === b.arrival && a.device < b.device));
+  chains.forEach((c, n) => {
+    const first = c.jobs[0];
+    if (first) queue.push({ device: n, job: 0, arrival: first.lead });
+    else (out[n] as DeviceSchedule).finish = c.tail;
+  });
+  let gpuFree = 0;
+  for (let next = queue.pop(); next; next = queue.pop()) {
+    const chain = chains[next.device] as JobChain;
+    const mine = out[next.device] as DeviceSchedule;
+    const start = Math.max(gpuFree, next.arrival);
+    const end = start + (chain.jobs[next.job] as JobChain['jobs'][number]).seconds;
+    mine.jobs.push({ arrival: next.arrival, start, end });
+    mine.serverWait += start - next.arrival;
+    gpuFree = end;
+    const following = chain.jobs[next.job + 1];
+    if (following) queue.push({ device: next.device, job: next.job + 1, arrival: end + following.lead });
+    else mine.finish = end + chain.tail;
+  }
+  return out;
+}
+
+/** A turn's delays once its jobs have queued: serverWait added, total = the seven phases + serverWait. */
+export function withServerWait(delay: PhaseDelays, serverWait: number): PhaseDelays {
+  return { ...delay, serverWait, total: delay.total + serverWait };
+}
