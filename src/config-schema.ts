@@ -81,15 +81,23 @@ export const traceSchema = z.strictObject({
   ...impairments,
 });
 
+/**
+ * `timeScale: "auto"` is chosen at run start from the plan and the calibrated floor
+ * (src/time-scale.ts); `fidelity` is the target |measured/predicted − 1| of every phase's
+ * median, and `wallBudgetS` bounds the wall seconds of the turns, so only "auto" takes it.
+ */
 export const emulationSchema = z
   .strictObject({
-    timeScale: positive().default(1),
+    timeScale: z.union([positive(), z.literal('auto')]).default(1),
+    fidelity: positive().lt(1).default(0.02),
+    wallBudgetS: positive().optional(),
     payloadScale: positive().max(1).default(1),
     network: z.enum(['auto', 'tc', 'userspace']).default('auto'),
     workload: z.enum(['sleep', 'spin']).default('sleep'),
     controlTimeoutS: positive().default(30),
   })
-  .default({ timeScale: 1, payloadScale: 1, network: 'auto', workload: 'sleep', controlTimeoutS: 30 });
+  .refine((e) => e.wallBudgetS === undefined || e.timeScale === 'auto', { path: ['wallBudgetS'], message: 'applies only to timeScale "auto"' })
+  .default({ timeScale: 1, fidelity: 0.02, payloadScale: 1, network: 'auto', workload: 'sleep', controlTimeoutS: 30 });
 
 export const topSchema = z.strictObject({
   name: z.string().min(1).default('sledge'),

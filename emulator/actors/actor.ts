@@ -1,9 +1,11 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import { encode } from '../protocol/messages.js';
+import { encode, type TurnMsg } from '../protocol/messages.js';
 import type { ActorName, Subjects } from '../protocol/subjects.js';
 import { PayloadReceiver, type SendOptions } from '../transport/transfer.js';
 import type { WorkloadKind } from './workload.js';
 import type { Log } from './log.js';
+
+type TurnImpairment = Pick<TurnMsg, 'delayWallMs' | 'jitterWallMs'>;
 
 export interface ActorDeps {
   nc: NatsConnection;
@@ -66,6 +68,13 @@ export abstract class Actor {
   protected acknowledgeShutdown(msg: Msg): void {
     msg.respond(encode({ kind: 'ok', rejected: this.rejectedCount, rejections: this.rejections() }));
     this.resolveStopped();
+  }
+
+  /** The actor's seeded jitter and loss with this turn's wall latency and jitter (they travel with the turn). */
+  protected impairmentFor(turn: TurnImpairment, payload: 'adapters' | 'smashed'): SendOptions['impairment'] {
+    const base = this.deps.impairment;
+    if (!base) return undefined;
+    return { ...base, delayMs: turn.delayWallMs?.[payload] ?? base.delayMs, jitterMs: turn.jitterWallMs ?? base.jitterMs };
   }
 
   abstract start(): void;

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { TurnEnergy } from '../../src/cost.js';
 import { planTurns, type PlannedTurn } from '../../src/plan.js';
+import { fixedTimeScale } from '../../src/resolution.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { dbmToWatts, type Device } from '../../src/system.js';
 import type { SystemModel } from '../../src/system-model.js';
@@ -17,6 +18,13 @@ export interface CoordinatorOptions {
   onTurn: (record: TurnRecord, index: number) => Promise<void>;
   /** Called as a turn starts, for progress display. */
   onTurnStart?: (turn: PlannedTurn, index: number) => void;
+  /** Userspace latency and jitter in wall ms per direction, scaled and floor-compensated (launcher/scale-choice.ts). */
+  impairments?: { up: WallImpairment; down: WallImpairment };
+}
+
+export interface WallImpairment {
+  delayWallMs: { adapters: number; smashed: number };
+  jitterWallMs: number;
 }
 
 /**
@@ -55,7 +63,8 @@ export class Coordinator {
 
   private async runTurn(planned: PlannedTurn, signal: AbortSignal): Promise<TurnRecord> {
     const { config, split } = this.system;
-    const { timeScale, payloadScale } = config.emulation;
+    const { payloadScale } = config.emulation;
+    const timeScale = fixedTimeScale(config.emulation);
     const I = config.training.iterations;
     const link = this.links.get(planned.device)!;
     const wallRate = (bps: number) => (bps * payloadScale) / timeScale;
@@ -79,6 +88,7 @@ export class Coordinator {
       ...bytes,
       downRateBps: paced?.downBps ?? null,
       padBytes: pad.downBytes,
+      ...this.options.impairments?.down,
     }, this.options.controlTimeoutMs, signal);
 
     const turnTimeoutMs = Math.ceil(planned.delay.total * timeScale * 1000 * 3) + this.options.controlTimeoutMs;
@@ -93,6 +103,7 @@ export class Coordinator {
       upRateBps: paced?.upBps ?? null,
       padBytes: pad.upBytes,
       timeoutMs: turnTimeoutMs,
+      ...this.options.impairments?.up,
     }, turnTimeoutMs, signal);
     if (reply.kind !== 'report') throw new RunError(`device ${planned.device}: unexpected reply to a turn`);
     return this.record(planned, reply, (performance.now() - started) / 1000);
@@ -101,7 +112,7 @@ export class Coordinator {
   /** Measured phases in emulated seconds, and the energies they imply. */
   private record(planned: PlannedTurn, report: TurnReportMsg, coordinatorWallS: number): TurnRecord {
     const { config } = this.system;
-    const { timeScale } = config.emulation;
+    const timeScale = fixedTimeScale(config.emulation);
     // turns run one after another here, so no job ever queues for the GPU: serverWait is 0
     const delay = { ...Object.fromEntries(Object.entries(report.phases).map(([k, v]) => [k, v / timeScale])), serverWait: 0 } as TurnRecord['measured']['delay'];
     const device = this.devices.get(planned.device)!;

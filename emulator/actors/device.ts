@@ -62,9 +62,11 @@ export class DeviceActor extends Actor {
     }
   }
 
-  private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number) {
-    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs, ackTimeoutMs: timeoutMs };
-    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number) {
+    const { timeoutMs } = turn;
+    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs };
+    const impairment = this.impairmentFor(turn, payload);
+    if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
   }
 
@@ -89,7 +91,7 @@ export class DeviceActor extends Actor {
 
       const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
       const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
-      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes, turn.upRateBps, timeoutMs);
+      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes);
       p.uplink += sent.deliveredAt - forwardDone;
 
       // The server phase ends when its compute does; the downlink follows it.
@@ -105,7 +107,7 @@ export class DeviceActor extends Actor {
       p.deviceBackward += mark - received.completedAt;
     }
 
-    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes, turn.upRateBps, timeoutMs);
+    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes);
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

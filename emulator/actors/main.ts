@@ -73,11 +73,10 @@ void nc.closed().then((err) => {
 
 function createActor(env: ActorEnv, nc: NatsConnection, subjects: Subjects, log: Log): Actor {
   const deps: ActorDeps = { nc, subjects, workload: env.SLEDGE_WORKLOAD, log };
-  const imp = parseImpairment(env.SLEDGE_IMPAIRMENT);
-  if (imp && (imp.delayMs > 0 || imp.jitterMs > 0 || imp.lossPct > 0)) {
-    const rng = Rng.of(env.SLEDGE_SEED, 'impairment', env.SLEDGE_ACTOR);
-    deps.impairment = { ...imp, random: () => rng.next() };
-  }
+  // Always there: a turn may bring a latency or jitter of its own (the coordinator scales and compensates them).
+  const imp = parseImpairment(env.SLEDGE_IMPAIRMENT) ?? { delayMs: 0, jitterMs: 0, lossPct: 0 };
+  const rng = Rng.of(env.SLEDGE_SEED, 'impairment', env.SLEDGE_ACTOR);
+  deps.impairment = { ...imp, random: () => rng.next() };
   return env.SLEDGE_ACTOR === 'server' ? new ServerActor(deps) : new DeviceActor(env.SLEDGE_ACTOR.slice('device.'.length), deps);
 }
 

@@ -47,15 +47,16 @@ export class ServerActor extends Actor {
     const turn = this.turns.get(key);
     if (!turn) return this.reject(msg, 'control', `no prepared turn ${key}`);
     msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
-    void this.send(turn, tags.adaptersDown(turn.turn), turn.adapterBytes).catch((err) =>
+    void this.send(turn, 'adapters', tags.adaptersDown(turn.turn), turn.adapterBytes).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
 
-  private send(turn: PrepareMsg, tag: string, bytes: number) {
+  private send(turn: PrepareMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number) {
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
     const opts: SendOptions = { subject, tag, bytes: bytes + turn.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS };
-    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+    const impairment = this.impairmentFor(turn, payload);
+    if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
   }
 
@@ -65,7 +66,7 @@ export class ServerActor extends Actor {
       await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
       const busyWallS = await runWorkload(workload, turn.computeWallS);
       nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS, at: hostNowMs() }));
-      await this.send(turn, tags.gradient(turn.turn, i), turn.smashedBytes);
+      await this.send(turn, 'smashed', tags.gradient(turn.turn, i), turn.smashedBytes);
     }
     await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
     for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);

@@ -19,6 +19,8 @@ import { summarizeRun, type RunSummary } from '../records/run-summary.js';
 import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
+import { calibrate, type Probe } from './calibrate.js';
+import { calibrateAndSettle, timeScaleBound, type ScaleSetup } from './scale-choice.js';
 import { openBus, type Bus } from './bus.js';
 import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
@@ -79,9 +81,11 @@ export class Emulation {
   private store: RunStore | undefined;
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
+  private scale: ScaleSetup | undefined;
 
   constructor(
-    readonly system: SystemModel,
+    /** Replaced once timeScale is settled (an "auto" one is chosen before the first turn). */
+    public system: SystemModel,
     readonly strategy: Strategy,
     private readonly opts: EmulationOptions,
   ) {
@@ -168,13 +172,15 @@ export class Emulation {
 
   /** The round loop; resolves when every turn is recorded, rejects when the run is aborted. */
   async run(): Promise<void> {
+    const links = new Map<string, Link>(this.system.config.devices.map((d) => [d.id, this.topology ? this.topology.link(d.id) : new PacedLink(d.id)]));
+    const { impairments } = await this.settleScale(links);
     const { config } = this.system;
-    const links = new Map<string, Link>(config.devices.map((d) => [d.id, this.topology ? this.topology.link(d.id) : new PacedLink(d.id)]));
     const turnsTotal = config.rounds * config.devices.length;
     this.files.writeJson('manifest.json', this.manifest());
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest() });
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
+      impairments,
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
         this.records.push(record);
@@ -186,6 +192,16 @@ export class Emulation {
     await coordinator.run(this.signal);
     if (this.signal.aborted) throw this.signal.reason;
     this.rejected = await this.pool!.shutdown();
+  }
+
+  /** The floor, calibrated through the real actors and links, and the time scale it allows (launcher/scale-choice.ts). */
+  private async settleScale(links: ReadonlyMap<string, Link>): Promise<ScaleSetup> {
+    const controlTimeoutMs = this.system.config.emulation.controlTimeoutS * 1000;
+    const measure = (probe: Probe) => calibrate({ nc: this.nc!, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe });
+    this.scale = await calibrateAndSettle(this.system, this.strategy, this.network!.mode, measure);
+    this.system = this.scale.system;
+    for (const line of this.scale.lines) this.status(line);
+    return this.scale;
   }
 
   private manifest() {
@@ -204,6 +220,7 @@ export class Emulation {
         hostLimits: this.limits?.changes ?? [],
         bus: this.bus?.limits ?? {},
       },
+      fidelity: this.scale?.facts ?? null,
     };
   }
 
@@ -216,7 +233,7 @@ export class Emulation {
   summary(state: RunResult['status'], error?: Error): RunSummary {
     const { config } = this.system;
     const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, rejected, error: error?.message });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, rejected, error: error?.message, scale: this.scale?.facts });
   }
 
   async end(state: RunResult['status'], error?: Error): Promise<RunResult> {
@@ -231,8 +248,7 @@ export class Emulation {
 function slowestWallRate(system: SystemModel, strategy: Strategy): number {
   let slowest = Infinity;
   for (const t of planTurns(system, strategy)) slowest = Math.min(slowest, t.rateUpBps, t.rateDownBps);
-  const { payloadScale, timeScale } = system.config.emulation;
-  return (slowest * payloadScale) / timeScale;
+  return (slowest * system.config.emulation.payloadScale) / timeScaleBound(system, strategy);
 }
 
 /** Builds, starts, runs and stops one emulation; finished turns are kept on every path. */

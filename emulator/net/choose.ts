@@ -4,7 +4,11 @@ import { chooseNetworkMode, impairmentPlacement, probeCapabilities } from './pro
 
 export interface NetworkChoice extends NetworkFacts {
   impairments: NetworkFacts['impairments'] & {
-    /** What the userspace transport applies, in wall time (× timeScale); zeros when netem does it. */
+    /**
+     * What every actor's transport applies from its start: loss only. Delay and jitter are
+     * wall time, known once timeScale is (it may be chosen after calibration), so they
+     * travel with each turn, the delay less the calibrated floor (launcher/scale-choice.ts).
+     */
     wall: { delayMs: number; jitterMs: number; lossPct: number };
   };
 }
@@ -34,11 +38,10 @@ export async function chooseNetwork(config: Config): Promise<NetworkChoice> {
     : caps && impairmentPlacement(caps) === 'netem'
       ? 'applied in the userspace transport (netem available but not used)'
       : 'this kernel has no netem: applied in the userspace transport';
-  const t = config.emulation.timeScale;
   return {
     mode,
     reason,
     shaping: SHAPING[mode],
-    impairments: { delayMs, jitterMs, lossPct, placement, reason: why, wall: { delayMs: delayMs * t, jitterMs: jitterMs * t, lossPct } },
+    impairments: { delayMs, jitterMs, lossPct, placement, reason: why, wall: { delayMs: 0, jitterMs: 0, lossPct } },
   };
 }

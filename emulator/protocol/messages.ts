@@ -6,11 +6,21 @@ import { byKind, nullable, num, obj, optional, parse, record, str, lit, type Inf
  * here are wall seconds and rates wall bits/s: the actors know nothing of timeScale or
  * payloadScale; the coordinator converts.
  */
-const turnId = obj({ round: num({ int: true, min: 1 }), device: str({ min: 1, max: 200 }) });
+/** Round 0 is the calibration before the first round (launcher/calibrate.ts). */
+const turnId = obj({ round: num({ int: true, min: 0 }), device: str({ min: 1, max: 200 }) });
 const wallRate = nullable(num({ gt: 0 })); // null: the kernel shapes the link (tc mode)
 const count = num({ int: true, min: 0 });
 const seconds = num({ min: 0 });
 const bytes = num({ int: true, min: 0 });
+/**
+ * Userspace latency and jitter of this turn's transfers in wall ms, already scaled and
+ * floor-compensated by the coordinator (timeScale may be chosen after the actors start).
+ */
+const impairmentFields = {
+  /** By payload: the floor under a small adapter transfer is not the one under a full chunk of smashed data. */
+  delayWallMs: optional(obj({ adapters: num({ min: 0 }), smashed: num({ min: 0 }) })),
+  jitterWallMs: optional(num({ min: 0 })),
+};
 
 /** Actor → launcher, a request until answered: an announcement is never lost, whenever the launcher listens. */
 export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 }), pid: num({ int: true, min: 1 }) });
@@ -29,6 +39,7 @@ export const prepareMsg = obj({
   downRateBps: wallRate,
   /** Added to every transfer the server sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
+  ...impairmentFields,
 });
 
 /** Coordinator → device: run one turn and report every phase. */
@@ -45,6 +56,7 @@ export const turnMsg = obj({
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
   timeoutMs: num({ int: true, min: 1 }),
+  ...impairmentFields,
 });
 
 export const shutdownMsg = obj({ kind: lit('shutdown') });

@@ -1,5 +1,7 @@
 import type { Config } from '../../src/config.js';
+import type { ScaleFacts } from '../launcher/scale-choice.js';
 import { summarize, type Summary } from '../../src/summary.js';
+import type { FloorStats, Resolution } from '../../src/resolution.js';
 import { fidelity, type PhaseFidelity } from './fidelity.js';
 import type { TurnRecord } from './turn-record.js';
 
@@ -13,7 +15,13 @@ export interface RunSummary {
   error?: string;
   strategy: string;
   network: 'tc' | 'userspace';
-  timeScale: number;
+  /** The run's wall seconds per emulated second: "auto" only if the run ended before it was chosen. */
+  timeScale: number | 'auto';
+  timeScaleRequested: number | 'auto';
+  /** The target |measured/predicted − 1| of every phase's median (emulation.fidelity). */
+  fidelityTarget: number;
+  /** The calibrated per-transfer and per-workload floor, wall ms; null if the run ended before calibrating. */
+  floor: { transfer: FloorStats; compute: FloorStats; byPhase: Resolution['transfer'] } | null;
   payloadScale: number;
   turnsPlanned: number;
   turnsDone: number;
@@ -50,8 +58,11 @@ export function summarizeRun(args: {
   wallSeconds: number;
   rejected: Record<string, Record<string, number>>;
   error?: string | undefined;
+  scale?: ScaleFacts | undefined;
 }): RunSummary {
-  const { records, config } = args;
+  const { records, config, scale } = args;
+  const resolution = scale?.floor.resolution;
+  const context = resolution && { resolution, timeScale: scale.timeScale.chosen, iterations: config.training.iterations };
   const side = (which: 'predicted' | 'measured') => summarize(records.map((r) => ({ round: r.round, delay: r[which].delay, energy: r[which].energy })));
   return {
     runId: args.runId,
@@ -59,13 +70,16 @@ export function summarizeRun(args: {
     ...(args.error ? { error: args.error } : {}),
     strategy: args.strategy,
     network: args.network,
-    timeScale: config.emulation.timeScale,
+    timeScale: scale?.timeScale.chosen ?? config.emulation.timeScale,
+    timeScaleRequested: scale?.timeScale.requested ?? config.emulation.timeScale,
+    fidelityTarget: config.emulation.fidelity,
+    floor: scale ? { transfer: scale.floor.transfer, compute: scale.floor.resolution.compute, byPhase: scale.floor.resolution.transfer } : null,
     payloadScale: config.emulation.payloadScale,
     turnsPlanned: config.rounds * config.devices.length,
     turnsDone: records.length,
     predicted: side('predicted'),
     measured: side('measured'),
-    fidelity: fidelity(records),
+    fidelity: fidelity(records, context),
     wallSeconds: args.wallSeconds,
     ...rejectionTotals(args.rejected),
   };

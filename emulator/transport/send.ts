@@ -93,6 +93,7 @@ class OutgoingTransfer {
   async run(): Promise<SendResult> {
     const { nc, opts, sizes, where } = this;
     const plan = planDeliveries(sizes, opts.rateBps, opts.impairment);
+    const minDelayMs = Math.max(0, (opts.impairment?.delayMs ?? 0) - (opts.impairment?.jitterMs ?? 0));
     const header = { transferId: this.transferId, totalChunks: sizes.length, chunkBytes: this.chunkBytes, totalBytes: opts.bytes, tag: opts.tag };
     const ackTimeoutMs = opts.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
     // Only outstanding chunks can stall; re-armed on every publish into an empty window and every ack.
@@ -107,8 +108,9 @@ class OutgoingTransfer {
       sub = nc.subscribe(inbox, { callback: (err, msg) => this.onAck(err, msg, stall) });
       for (const { seq, atMs } of plan.deliveries) {
         const len = sizes[seq] ?? 0;
-        // Early by one NATS trip (half a round trip) so that the chunk lands on the planned time (round-trip.ts).
-        const leadMs = opts.rateBps === null ? 0 : Math.min(roundTripMs(nc) / 2, (8000 * len) / opts.rateBps);
+        // Early by one NATS trip (half a round trip) so that the chunk lands on the planned time (round-trip.ts);
+        // never before its link slot begins, which a latency puts further back.
+        const leadMs = opts.rateBps === null ? 0 : Math.min(roundTripMs(nc) / 2, (8000 * len) / opts.rateBps + minDelayMs);
         await waitUntil(startedAt + atMs - leadMs, this.abort.signal);
         while (this.inFlight >= this.window && !this.failure) await this.nextEvent();
         if (this.failure) throw this.failure;

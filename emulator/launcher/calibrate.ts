@@ -1,0 +1,138 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { TRANSFER_PHASES, type TransferPhase } from '../../src/cost.js';
+import { planTurns } from '../../src/plan.js';
+import { spread } from '../../src/quantile.js';
+import type { FloorStats, Resolution } from '../../src/resolution.js';
+import type { Strategy } from '../../src/strategy/strategy.js';
+import type { SystemModel } from '../../src/system-model.js';
+import { RunError } from '../errors.js';
+import type { Link } from '../net/link.js';
+import { pacing } from '../net/paced-link.js';
+import { decode, encode, replyMsg, type PhaseWall, type ReplyMsg } from '../protocol/messages.js';
+import { deviceActor, type ActorName, type Subjects } from '../protocol/subjects.js';
+import { DEFAULT_CHUNK_BYTES } from '../transport/send.js';
+
+/**
+ * The emulator's own floor, measured at the start of every run in the mode it runs
+ * (DESIGN.md 4.3–4.4): a few dozen tiny turns ("round 0") through the real actors, bus,
+ * transport and links, each phase timed exactly as a real turn's is. What a phase takes
+ * beyond its known serialization, injected delay and workload is the floor: the bus hop
+ * through nats-server, pacing granularity, kernel queueing, timer overshoot. It is wall
+ * time and does not depend on timeScale, so "auto" can be chosen from it afterwards.
+ */
+export interface Calibration {
+  resolution: Resolution;
+  /** Every transfer sample pooled: the one figure to quote. */
+  transfer: FloorStats;
+  /** Wall seconds a turn costs beyond its phases: the link change, control messages and records. */
+  overheadPerTurnS: number;
+  probe: Probe & { turns: number; delayWallMs: number; workloadWallMs: number; devices: string[] };
+}
+
+/**
+ * What a probe turn carries, like a typical turn of the run: the scaled adapters of the
+ * median cut and the scaled smashed data (at most one chunk: the floor grows with the
+ * bytes of the last chunk), at the median planned rates in wall bit/s (tc shapes
+ * differently at different rates).
+ */
+export interface Probe {
+  adapterBytes: number;
+  smashedBytes: number;
+  upBps: number;
+  downBps: number;
+  timeScale: number;
+}
+
+const WARMUP_TURNS = 2;
+const TURNS = 16;
+/** A probe's smashed data takes at most this long: enough to show the floor of a full chunk, short enough to repeat. */
+const MAX_SMASHED_MS = 8;
+/** Above half a bus round trip, so senders lead by it as they do in the run (transport/send.ts). */
+const DELAY_WALL_MS = 2;
+const WORKLOAD_WALL_MS = 2;
+/** Writing a record (CSV line, Redis stream entry) is not part of a calibration turn. */
+const RECORD_OVERHEAD_S = 0.002;
+
+export interface CalibrationDeps {
+  nc: NatsConnection;
+  subjects: Subjects;
+  links: ReadonlyMap<string, Link>;
+  controlTimeoutMs: number;
+  signal: AbortSignal;
+  probe: Probe;
+}
+
+export function planProbe(system: SystemModel, strategy: Strategy, timeScale: number): Probe {
+  const { split, config } = system;
+  const turns = [...planTurns(system, strategy)].filter((t) => t.cut > 0);
+  const median = (xs: number[], fallback: number) => xs.sort((a, b) => a - b)[xs.length >> 1] ?? fallback;
+  const cut = median(turns.map((t) => t.cut), config.training.cutRange[0]);
+  const wall = (bps: number) => (bps * config.emulation.payloadScale) / timeScale;
+  const upBps = wall(median(turns.map((t) => t.rateUpBps), 1e7));
+  const downBps = wall(median(turns.map((t) => t.rateDownBps), 1e7));
+  const scaled = (bytes: number) => Math.max(1, Math.min(DEFAULT_CHUNK_BYTES, Math.round(bytes * config.emulation.payloadScale)));
+  const smashedCap = (Math.min(upBps, downBps) * MAX_SMASHED_MS) / 8000;
+  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes: Math.max(1, Math.min(scaled(split.smashedBytes), Math.floor(smashedCap))), upBps, downBps, timeScale };
+}
+
+export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
+  const devices = [...deps.links.keys()].slice(0, 3);
+  const transfer = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
+  const compute: number[] = [];
+  const overhead: number[] = [];
+  for (let k = 0; k < WARMUP_TURNS + TURNS; k++) {
+    if (deps.signal.aborted) throw deps.signal.reason instanceof Error ? deps.signal.reason : new RunError('interrupted');
+    const { phases, elapsedS } = await probeTurn(deps, devices[k % devices.length] as string);
+    if (k < WARMUP_TURNS) continue;
+    for (const p of TRANSFER_PHASES) {
+      const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
+      const rate = p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps;
+      transfer[p].push(1000 * phases[p] - (8000 * bytes) / rate - DELAY_WALL_MS);
+    }
+    for (const p of ['deviceForward', 'server', 'deviceBackward'] as const) compute.push(1000 * phases[p] - WORKLOAD_WALL_MS);
+    overhead.push(elapsedS - phases.total);
+  }
+  return {
+    resolution: { transfer: Object.fromEntries(TRANSFER_PHASES.map((p) => [p, stats(transfer[p])])) as Resolution['transfer'], compute: stats(compute) },
+    transfer: stats(TRANSFER_PHASES.flatMap((p) => transfer[p])),
+    overheadPerTurnS: Math.max(0, spread(overhead).median) + RECORD_OVERHEAD_S,
+    probe: { ...deps.probe, turns: TURNS, delayWallMs: DELAY_WALL_MS, workloadWallMs: WORKLOAD_WALL_MS, devices },
+  };
+}
+
+function stats(samples: number[]): FloorStats {
+  const s = spread(samples);
+  return { medianMs: s.median, p95Ms: s.p95, madMs: s.mad, samples: samples.length };
+}
+
+/** One tiny turn, sent as the coordinator sends a real one; the phases come back in wall seconds. */
+async function probeTurn(deps: CalibrationDeps, device: string): Promise<{ phases: PhaseWall; elapsedS: number }> {
+  const link = deps.links.get(device) as Link;
+  const started = performance.now();
+  await link.setRates(deps.probe.upBps, deps.probe.downBps);
+  const paced = pacing(link);
+  const pad = link.padding();
+  const turn = { round: 0, device };
+  const delayWallMs = { adapters: DELAY_WALL_MS, smashed: DELAY_WALL_MS };
+  const { adapterBytes, smashedBytes } = deps.probe;
+  const common = { turn, cut: 1, iterations: 1, adapterBytes, smashedBytes, delayWallMs, jitterWallMs: 0 };
+  const workloadS = WORKLOAD_WALL_MS / 1000;
+  await ask(deps, 'server', { kind: 'prepare', ...common, freqHz: 1, computeWallS: workloadS, downRateBps: paced?.downBps ?? null, padBytes: pad.downBytes });
+  const timeoutMs = deps.controlTimeoutMs;
+  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS, backwardWallS: workloadS, upRateBps: paced?.upBps ?? null, padBytes: pad.upBytes, timeoutMs });
+  if (reply.kind !== 'report') throw new RunError(`calibration: device ${device} did not report its turn`);
+  return { phases: reply.phases, elapsedS: (performance.now() - started) / 1000 };
+}
+
+async function ask(deps: CalibrationDeps, actor: ActorName, body: unknown): Promise<ReplyMsg> {
+  let data: Uint8Array;
+  try {
+    data = (await deps.nc.request(deps.subjects.control(actor), encode(body), { timeout: deps.controlTimeoutMs })).data;
+  } catch (err) {
+    throw new RunError(`calibration: ${actor}: ${(err as Error).message}`);
+  }
+  const reply = decode(replyMsg, data);
+  if (!reply.ok) throw new RunError(`calibration: ${actor}: malformed reply (${reply.reason})`);
+  if (reply.value.kind === 'error') throw new RunError(`calibration: ${reply.value.message}`);
+  return reply.value;
+}

@@ -1,0 +1,70 @@
+import { PHASES, TRANSFER_PHASES, type DelayKey, type PhaseDelays, type TransferPhase } from './cost.js';
+import type { EmulationConfig } from './config.js';
+
+/**
+ * What the emulator adds to a phase beyond the model, in wall milliseconds, as a
+ * distribution: the median is the systematic part, `madMs` (median absolute deviation
+ * from the median) is what a phase's median error is left with once the median is
+ * compensated, `p95Ms` the tail.
+ */
+export interface FloorStats {
+  medianMs: number;
+  p95Ms: number;
+  madMs: number;
+  samples: number;
+}
+
+/**
+ * The emulator's resolution as calibrated at run start: per payload transfer (bus hop,
+ * pacing granularity, kernel queueing), by transfer phase since direction and payload
+ * size both change it, and per timed compute workload.
+ */
+export interface Resolution {
+  transfer: Record<TransferPhase, FloorStats>;
+  compute: FloorStats;
+}
+
+const isTransfer = (phase: DelayKey): phase is TransferPhase => (TRANSFER_PHASES as readonly string[]).includes(phase);
+
+/** Wall ms of userspace delay that makes a transfer measure `latencyMs × timeScale`: the floor is already on the path. */
+export function injectedDelayMs(latencyMs: number, timeScale: number, floorMs: number): number {
+  return latencyMs > 0 ? Math.max(0, latencyMs * timeScale - floorMs) : 0;
+}
+
+/**
+ * The wall ms a phase is expected to be off by, at `timeScale`, for a turn of
+ * `iterations` iterations: k transfers each leave what compensation cannot remove (the
+ * floor above the modelled latency) plus the floor's spread; compute is not compensated.
+ */
+export function expectedResidualMs(phase: DelayKey, res: Resolution, latencyMs: number, timeScale: number, iterations: number): number {
+  if (phase === 'total') return PHASES.reduce((sum, p) => sum + expectedResidualMs(p, res, latencyMs, timeScale, iterations), 0);
+  if (phase === 'serverWait') return 0;
+  const k = phase === 'adapterDown' || phase === 'adapterUp' ? 1 : iterations;
+  if (!isTransfer(phase)) return k * (Math.abs(res.compute.medianMs) + res.compute.madMs);
+  const floor = res.transfer[phase];
+  const uncompensated = latencyMs > 0 ? Math.max(0, floor.medianMs - latencyMs * timeScale) : Math.max(0, floor.medianMs);
+  return k * (uncompensated + floor.madMs);
+}
+
+/** |measured/predicted − 1| a phase of `predictedS` emulated seconds is expected to show. */
+export function expectedError(phase: DelayKey, predictedS: number, res: Resolution, latencyMs: number, timeScale: number, iterations: number): number {
+  return expectedResidualMs(phase, res, latencyMs, timeScale, iterations) / (predictedS * 1000 * timeScale);
+}
+
+/**
+ * A phase is below the emulator's resolution when one of its transfers or workloads is
+ * predicted to take less wall time than the floor itself: its relative error then says
+ * more about the floor than about the model, so it is reported in absolute terms.
+ */
+export function belowResolution(phase: DelayKey, delay: PhaseDelays, res: Resolution, timeScale: number, iterations: number): boolean {
+  if (phase === 'total' || phase === 'serverWait') return false;
+  const k = phase === 'adapterDown' || phase === 'adapterUp' ? 1 : iterations;
+  const floor = isTransfer(phase) ? res.transfer[phase].medianMs : res.compute.medianMs;
+  return (delay[phase] * 1000 * timeScale) / k < floor;
+}
+
+/** The run's wall seconds per emulated second, once "auto" has been resolved. */
+export function fixedTimeScale(e: Pick<EmulationConfig, 'timeScale'>): number {
+  if (e.timeScale === 'auto') throw new Error('emulation.timeScale "auto" has not been resolved yet');
+  return e.timeScale;
+}
