@@ -1,0 +1,123 @@
+/** `timeScale: "auto"` and the floor it is chosen from (src/time-scale.ts, src/resolution.ts): pure, worked by hand where it can be. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config.js';
+import { planTurns } from '../../src/plan.js';
+import { belowResolution, expectedError, expectedResidualMs, injectedDelayMs, type FloorStats, type Resolution } from '../../src/resolution.js';
+import { SystemModel } from '../../src/system-model.js';
+import { chooseTimeScale, expectedMedianErrors, roundUp, type TimeScaleRequest } from '../../src/time-scale.js';
+import { mustParse } from './helpers.js';
+
+const PAPER = JSON.parse(readFileSync(new URL('../../configs/paper.json', import.meta.url), 'utf8'));
+
+const floor = (medianMs: number, madMs: number): FloorStats => ({ medianMs, p95Ms: medianMs + 3 * madMs, madMs, samples: 32 });
+/** A floor like this host's: about half a millisecond per transfer, a tenth per workload. */
+const RES: Resolution = {
+  transfer: { adapterDown: floor(0.3, 0.05), uplink: floor(0.5, 0.1), downlink: floor(0.5, 0.1), adapterUp: floor(0.3, 0.05) },
+  compute: floor(0.1, 0.02),
+};
+
+function request(overrides: Partial<TimeScaleRequest> = {}, delayMs = 10): TimeScaleRequest {
+  const config = mustParse({ ...PAPER, channel: { ...PAPER.channel, delayMs } });
+  const system = new SystemModel(config);
+  return {
+    turns: [...planTurns(system, system.strategy())],
+    iterations: config.training.iterations,
+    latencyMs: delayMs,
+    resolution: RES,
+    fidelity: 0.02,
+    overheadPerTurnS: 0.005,
+    ...overrides,
+  };
+}
+
+describe('the floor: injected latency and expected error (worked by hand)', () => {
+  it('injects the latency less the floor, never below 0, and nothing where no latency is modelled', () => {
+    expect(injectedDelayMs(10, 0.1, 0.4)).toBeCloseTo(0.6, 12); // 10 ms emulated = 1 ms wall; the floor supplies 0.4
+    expect(injectedDelayMs(10, 0.02, 0.4)).toBe(0); // 0.2 ms wall is below the floor: nothing to add
+    expect(injectedDelayMs(0, 0.1, 0.4)).toBe(0);
+  });
+
+  it('a compensated transfer keeps only the spread of the floor; an uncompensated one the floor above the latency', () => {
+    // 10 ms at 0.1 = 1 ms wall >= 0.3: only the MAD, 0.05 ms
+    expect(expectedResidualMs('adapterDown', RES, 10, 0.1, 1)).toBeCloseTo(0.05, 12);
+    // 10 ms at 0.02 = 0.2 ms wall < 0.3: 0.1 ms of floor left, plus the MAD
+    expect(expectedResidualMs('adapterDown', RES, 10, 0.02, 1)).toBeCloseTo(0.15, 12);
+    // no latency: the whole floor; uplink with I = 3 is three transfers
+    expect(expectedResidualMs('uplink', RES, 0, 0.1, 3)).toBeCloseTo(3 * 0.6, 12);
+    // compute is not compensated: median + MAD per workload
+    expect(expectedResidualMs('server', RES, 10, 0.1, 3)).toBeCloseTo(3 * 0.12, 12);
+    // an adapterDown of 20 ms emulated at 0.1 is 2 ms wall: 0.05 / 2 = 2.5%
+    expect(expectedError('adapterDown', 0.02, RES, 10, 0.1, 1)).toBeCloseTo(0.025, 12);
+  });
+
+  it('the total is off by the sum of its phases', () => {
+    const phases = ['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp'] as const;
+    const sum = phases.reduce((s, p) => s + expectedResidualMs(p, RES, 10, 0.05, 2), 0);
+    expect(expectedResidualMs('total', RES, 10, 0.05, 2)).toBeCloseTo(sum, 12);
+  });
+
+  it('a phase predicted shorter than its floor (per transfer) is below the resolution', () => {
+    const delay = { adapterDown: 0.004, deviceForward: 0.5, uplink: 1, server: 0.3, downlink: 1, deviceBackward: 1, adapterUp: 0.02, serverWait: 0, total: 3 };
+    expect(belowResolution('adapterDown', delay, RES, 0.05, 1)).toBe(true); // 0.2 ms wall < 0.3
+    expect(belowResolution('adapterUp', delay, RES, 0.05, 1)).toBe(false); // 1 ms wall
+    expect(belowResolution('total', delay, RES, 0.05, 1)).toBe(false);
+  });
+});
+
+describe('timeScale "auto"', () => {
+  it('picks a larger timeScale for a tighter target on the same config, each the fastest that meets it', () => {
+    const loose = chooseTimeScale(request({ fidelity: 0.05 }));
+    const tight = chooseTimeScale(request({ fidelity: 0.01 }));
+    if (!loose.ok || !tight.ok) expect.fail('no budget: both must be feasible');
+    expect(tight.timeScale).toBeGreaterThan(loose.timeScale);
+    for (const [choice, target] of [[loose, 0.05], [tight, 0.01]] as const) {
+      const worst = (t: number) => Math.max(...expectedMedianErrors(request(), t).map((e) => e.error));
+      expect(worst(choice.timeScale)).toBeLessThanOrEqual(target);
+      // fastest: a tenth faster misses the target
+      expect(worst(choice.timeScale / 1.1)).toBeGreaterThan(target);
+    }
+  });
+
+  it('latency the floor can be taken out of lets it run faster than the same config without latency', () => {
+    const withLatency = chooseTimeScale(request({}, 10));
+    const without = chooseTimeScale(request({}, 0));
+    if (!withLatency.ok || !without.ok) expect.fail('no budget: both must be feasible');
+    expect(withLatency.timeScale).toBeLessThan(without.timeScale);
+  });
+
+  it('refuses a wall budget the target cannot be met in, naming the timeScale that would and its wall time', () => {
+    const free = chooseTimeScale(request());
+    const refused = chooseTimeScale(request({ wallBudgetS: 5 }));
+    if (!free.ok) expect.fail('no budget: feasible');
+    expect(refused).toEqual({ ok: false, timeScale: free.timeScale, wallS: free.wallS, budgetS: 5 });
+    // the estimate is the turns' emulated time scaled plus the fixed cost per turn
+    const emulated = request().turns.reduce((s, t) => s + t.delay.total, 0);
+    expect(free.wallS).toBeCloseTo(emulated * free.timeScale + 100 * 0.005, 9);
+    expect(chooseTimeScale(request({ wallBudgetS: free.wallS + 1 })).ok).toBe(true);
+  });
+
+  it('rounds up to two significant digits, never down', () => {
+    expect(roundUp(0.0312)).toBe(0.032);
+    expect(roundUp(0.1)).toBe(0.1);
+    expect(roundUp(0.00123)).toBe(0.0013);
+    expect(roundUp(4.01)).toBe(4.1);
+  });
+});
+
+describe('config: emulation.timeScale "auto", fidelity, wallBudgetS', () => {
+  it('accepts "auto" with a fidelity and a budget, and defaults fidelity to 0.02', () => {
+    expect(mustParse(PAPER).emulation).toMatchObject({ timeScale: 'auto', wallBudgetS: 60 });
+    expect(mustParse({ ...PAPER, emulation: { timeScale: 'auto' } }).emulation.fidelity).toBe(0.02);
+  });
+
+  it('refuses a wall budget without "auto", a fidelity out of (0, 1) and any other string', () => {
+    const errors = (emulation: unknown) => {
+      const r = parseConfig({ ...PAPER, emulation });
+      return r.ok ? [] : r.errors;
+    };
+    expect(errors({ timeScale: 0.1, wallBudgetS: 60 })).toEqual(['emulation.wallBudgetS: applies only to timeScale "auto"']);
+    expect(errors({ timeScale: 'auto', fidelity: 1 }).join()).toMatch(/^emulation\.fidelity: /);
+    expect(errors({ timeScale: 'fast' }).join()).toMatch(/^emulation\.timeScale: /);
+  });
+});
