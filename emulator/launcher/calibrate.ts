@@ -26,6 +26,8 @@ export interface Calibration {
   transfer: FloorStats;
   /** Wall seconds a turn costs beyond its phases: the link change, control messages and records. */
   overheadPerTurnS: number;
+  /** Wall seconds the calibration took. */
+  wallS: number;
   probe: Probe & { turns: number; delayWallMs: number; workloadWallMs: number; devices: string[] };
 }
 
@@ -44,9 +46,13 @@ export interface Probe {
 }
 
 const WARMUP_TURNS = 2;
-const TURNS = 16;
-/** A probe's smashed data takes at most this long: enough to show the floor of a full chunk, short enough to repeat. */
-const MAX_SMASHED_MS = 8;
+const TURNS = 12;
+/**
+ * A probe's smashed data is the run's own, capped at this long: a tc link after a full
+ * transfer is not the link after a short one (its bucket, the queue), and the adapters
+ * that follow see the difference.
+ */
+const MAX_SMASHED_MS = 250;
 /** Above half a bus round trip, so senders lead by it as they do in the run (transport/send.ts). */
 const DELAY_WALL_MS = 2;
 const WORKLOAD_WALL_MS = 2;
@@ -76,6 +82,7 @@ export function planProbe(system: SystemModel, strategy: Strategy, timeScale: nu
 }
 
 export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
+  const started = performance.now();
   const devices = [...deps.links.keys()].slice(0, 3);
   const transfer = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
   const compute: number[] = [];
@@ -96,6 +103,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
     resolution: { transfer: Object.fromEntries(TRANSFER_PHASES.map((p) => [p, stats(transfer[p])])) as Resolution['transfer'], compute: stats(compute) },
     transfer: stats(TRANSFER_PHASES.flatMap((p) => transfer[p])),
     overheadPerTurnS: Math.max(0, spread(overhead).median) + RECORD_OVERHEAD_S,
+    wallS: (performance.now() - started) / 1000,
     probe: { ...deps.probe, turns: TURNS, delayWallMs: DELAY_WALL_MS, workloadWallMs: WORKLOAD_WALL_MS, devices },
   };
 }

@@ -105,7 +105,7 @@ function scaleLines(f: ScaleFacts, mode: string, latencyMs: number, turns: Plann
   const worst = Object.entries(f.expectedMedianError).reduce((a, b) => (b[1] > a[1] ? b : a));
   const how = f.timeScale.requested === 'auto' ? `auto → ${t}, the fastest whose expected median error meets fidelity ${pct(f.target)}` : `${t} (fixed by the config)`;
   const lines = [
-    `floor (${mode}, ${transfer.samples} transfers): ${floorText(transfer)} per transfer, ${floorText(compute)} per workload (wall)`,
+    `floor (${mode}, ${transfer.samples} transfers in ${num(f.floor.wallS, 2)} s): ${floorText(transfer)} per transfer, ${floorText(compute)} per workload (wall)`,
     `timeScale ${how}; expected worst median error ${pct(worst[1])} (${worst[0]}), about ${num(f.expectedWallS, 3)} s wall for ${turns.length} turns`,
   ];
   const floorMs = Math.max(...TRANSFER_PHASES.map((p) => f.floor.resolution.transfer[p].medianMs));
