@@ -1,37 +1,61 @@
 /**
  * npm run bench:fidelity — how closely the emulator follows the analytic model: runs
- * configs/paper.json (or argv[2]) at two time scales and prints, per phase, the median
- * and p95 of |measured/predicted − 1| and the wall time. Not a test: figures to read.
- * Usage: node dist/scripts/bench-fidelity.js [config] [timeScale,timeScale] [network]
+ * configs/paper.json (or argv[2]) in tc and userspace mode at timeScale "auto" and at fixed
+ * scales, and prints per run the calibrated floor (median and p95, wall ms), the time
+ * scale, the wall time and every phase's median and p95 |measured/predicted − 1|; then
+ * the host's load. Not a test: figures to read.
+ * Usage: node dist/scripts/bench-fidelity.js [config] [auto,0.02,0.05,0.2] [tc,userspace]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SystemModel } from '../src/system-model.js';
 import { loadConfig } from '../emulator/experiment/config-file.js';
 import { runEmulation } from '../emulator/launcher/emulation.js';
+import { tcModeMissing, probeCapabilities } from '../emulator/net/probe.js';
+import type { RunSummary } from '../emulator/records/run-summary.js';
 import { num, pct, table } from '../emulator/format/table.js';
 import { abortOnSignals } from '../emulator/terminal/signals.js';
 
 const configPath = process.argv[2] ?? 'configs/paper.json';
-const scales = (process.argv[3] ?? '0.05,0.2').split(',').map(Number);
-const network = process.argv[4] as 'tc' | 'userspace' | 'auto' | undefined;
+const scales = (process.argv[3] ?? 'auto,0.02,0.05,0.2').split(',').map((s) => (s === 'auto' ? 'auto' : Number(s)));
+const networks = (process.argv[4] ?? 'tc,userspace').split(',') as ('tc' | 'userspace')[];
 const signals = abortOnSignals();
 const out = mkdtempSync(join(tmpdir(), 'sledge-bench-fidelity-'));
 
+async function runOne(network: 'tc' | 'userspace', timeScale: number | 'auto'): Promise<RunSummary> {
+  const config = loadConfig(configPath);
+  config.emulation.network = network;
+  config.emulation.timeScale = timeScale;
+  if (timeScale !== 'auto') delete config.emulation.wallBudgetS;
+  const system = new SystemModel(config);
+  const load = loadavg()[0] as number;
+  const result = await runEmulation(system, system.strategy(), { outDir: join(out, `${network}-${timeScale}`), signal: signals.signal });
+  if (result.status !== 'finished') throw result.error ?? new Error(result.status);
+  const s = result.summary;
+  console.log(`\n${config.name}, ${network}, timeScale ${timeScale === 'auto' ? `auto → ${s.timeScale}` : s.timeScale}: ${s.turnsDone} turns, wall ${num(s.wallSeconds, 3)} s, load ${num(load, 2)} → ${num(loadavg()[0] as number, 2)}`);
+  console.log(`floor per transfer median ${num(s.floor!.transfer.medianMs, 3)} ms, p95 ${num(s.floor!.transfer.p95Ms, 3)} ms (wall)`);
+  console.log(table(['phase', 'median', 'p95'], s.fidelity.map((f) => [f.belowResolution ? `${f.phase} *` : f.phase, pct(f.median), pct(f.p95)])));
+  return s;
+}
+
+const rows: (string | number)[][] = [];
 try {
-  for (const timeScale of scales) {
-    const config = loadConfig(configPath);
-    config.emulation.timeScale = timeScale;
-    if (network) config.emulation.network = network;
-    const system = new SystemModel(config);
-    const result = await runEmulation(system, system.strategy(), { outDir: join(out, String(timeScale)), signal: signals.signal });
-    if (result.status !== 'finished') throw result.error ?? new Error(result.status);
-    const s = result.summary;
-    console.log(`\n${config.name}: timeScale ${timeScale}, payloadScale ${config.emulation.payloadScale}, ${s.network} network, ${s.turnsDone} turns, wall ${num(s.wallSeconds, 3)} s`);
-    console.log(`avg round delay predicted ${num(s.predicted.avgRoundDelay)} s, measured ${num(s.measured.avgRoundDelay)} s; avg server energy predicted ${num(s.predicted.avgServerEnergy)} J, measured ${num(s.measured.avgServerEnergy)} J`);
-    console.log(table(['phase', 'median |m/p-1|', 'p95 |m/p-1|'], s.fidelity.map((f) => [f.phase, pct(f.median), pct(f.p95)])));
+  const missing = tcModeMissing(await probeCapabilities());
+  for (const network of networks) {
+    if (network === 'tc' && missing.length) {
+      console.log(`\ntc: skipped (missing ${missing.join(', ')})`);
+      continue;
+    }
+    for (const timeScale of scales) {
+      const s = await runOne(network, timeScale);
+      const f = Object.fromEntries(s.fidelity.map((x) => [x.phase, x]));
+      const cell = (phase: string) => `${pct(f[phase]!.median)} / ${pct(f[phase]!.p95)}${f[phase]!.belowResolution ? ' *' : ''}`;
+      rows.push([network, timeScale === 'auto' ? `auto→${s.timeScale}` : String(timeScale), `${num(s.floor!.transfer.medianMs, 2)} / ${num(s.floor!.transfer.p95Ms, 2)}`, num(s.wallSeconds, 3), ...['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'].map(cell)]);
+    }
   }
+  console.log(`\nmedian / p95 of |measured/predicted − 1| per phase (* below the emulator's resolution); floor in wall ms; load average now ${loadavg().map((x) => num(x, 2)).join(' ')}`);
+  console.log(table(['network', 'timeScale', 'floor med / p95', 'wall s', 'adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'], rows));
 } finally {
   signals.dispose();
   rmSync(out, { recursive: true, force: true });
