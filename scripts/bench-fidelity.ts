@@ -16,6 +16,7 @@ import { tcModeMissing, probeCapabilities } from '../emulator/net/probe.js';
 import type { RunSummary } from '../emulator/records/run-summary.js';
 import { num, pct, table } from '../emulator/format/table.js';
 import { abortOnSignals } from '../emulator/terminal/signals.js';
+import { UsageError } from '../emulator/errors.js';
 
 const configPath = process.argv[2] ?? 'configs/paper.json';
 const scales = (process.argv[3] ?? 'auto,0.02,0.05,0.2').split(',').map((s) => (s === 'auto' ? 'auto' : Number(s)));
@@ -48,7 +49,13 @@ try {
       continue;
     }
     for (const timeScale of scales) {
-      const s = await runOne(network, timeScale);
+      const s = await runOne(network, timeScale).catch((err: Error) => {
+        // "auto" refusing the budget on a loaded host is a result too
+        if (!(err instanceof UsageError)) throw err;
+        rows.push([network, String(timeScale), '–', '–', err.message]);
+        return undefined;
+      });
+      if (!s) continue;
       const f = Object.fromEntries(s.fidelity.map((x) => [x.phase, x]));
       const cell = (phase: string) => `${pct(f[phase]!.median)} / ${pct(f[phase]!.p95)}${f[phase]!.belowResolution ? ' *' : ''}`;
       rows.push([network, timeScale === 'auto' ? `auto→${s.timeScale}` : String(timeScale), `${num(s.floor!.transfer.medianMs, 2)} / ${num(s.floor!.transfer.p95Ms, 2)}`, num(s.wallSeconds, 3), ...['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'].map(cell)]);

@@ -61,7 +61,7 @@ export function settleScale(system: SystemModel, strategy: Strategy, calibration
     wallBudgetS: emulation.wallBudgetS,
     overheadPerTurnS: calibration.overheadPerTurnS,
   };
-  const timeScale = emulation.timeScale === 'auto' ? autoScale(req) : emulation.timeScale;
+  const timeScale = emulation.timeScale === 'auto' ? autoScale(req, calibration) : emulation.timeScale;
   const resolved = new SystemModel({ ...system.config, emulation: { ...emulation, timeScale } });
   const injected = Object.fromEntries(
     TRANSFER_PHASES.map((p) => [p, injectedDelayMs(channel.delayMs, timeScale, calibration.resolution.transfer[p].medianMs)]),
@@ -88,11 +88,12 @@ export function settleScale(system: SystemModel, strategy: Strategy, calibration
   };
 }
 
-function autoScale(req: TimeScaleRequest): number {
+function autoScale(req: TimeScaleRequest, calibration: Calibration): number {
   const choice = chooseTimeScale(req);
   if (!choice.ok) {
+    const worst = expectedMedianErrors(req, choice.timeScale).reduce((a, b) => (b.error > a.error ? b : a));
     throw new UsageError(
-      `emulation.wallBudgetS ${choice.budgetS} s cannot meet emulation.fidelity ${pct(req.fidelity)}: timeScale ${choice.timeScale} would (about ${num(choice.wallS, 3)} s wall for the turns); raise wallBudgetS, loosen fidelity or set a timeScale`,
+      `emulation.wallBudgetS ${choice.budgetS} s cannot meet emulation.fidelity ${pct(req.fidelity)}: timeScale ${choice.timeScale} would (about ${num(choice.wallS, 3)} s wall for the turns; ${worst.phase} sets it, floor ${floorText(calibration.transfer)} per transfer); raise wallBudgetS, loosen fidelity or set a timeScale`,
     );
   }
   return choice.timeScale;
