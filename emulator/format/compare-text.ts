@@ -12,7 +12,7 @@ import { num, pct, table } from './table.js';
 export function formatComparisonRuns(config: Config, c: Comparison, dir: string, planned: number): string {
   const lines = [
     describeConfig(config),
-    `${c.strategies.length}${c.strategies.length < planned ? ` of ${planned}` : ''} emulation runs in ${dir}/ (measured in emulated seconds = wall ÷ timeScale ${config.emulation.timeScale}; payloads × ${config.emulation.payloadScale})`,
+    `${c.strategies.length}${c.strategies.length < planned ? ` of ${planned}` : ''} emulation runs in ${dir}/ (measured in emulated seconds = wall ÷ timeScale ${config.emulation.timeScale === 'auto' ? '(auto: chosen per run, in each manifest)' : config.emulation.timeScale}; payloads × ${config.emulation.payloadScale})`,
     '',
     figuresTable(c.strategies),
     '',

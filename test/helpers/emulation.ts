@@ -6,7 +6,7 @@ import { join } from 'node:path';
 
 /** Helpers for tests that run the real CLI: configs, processes, and what a run leaves behind. */
 export const CLI = new URL('../../dist/emulator/cli.js', import.meta.url).pathname;
-const PAPER = new URL('../../configs/paper.json', import.meta.url).pathname;
+const PAPER = new URL('../../configs/paper-nolatency.json', import.meta.url).pathname;
 
 export interface CliResult {
   code: number | null;
