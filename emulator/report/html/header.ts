@@ -15,7 +15,8 @@ export function headerHtml(input: ReportInput): string {
     [input.runs.length > 1 ? 'strategies' : 'strategy', input.runs.map((r) => `<code>${esc(r.label)}</code>`).join(', ')],
     [input.runs.length > 1 ? 'run ids' : 'run id', input.runs.map((r) => `<code>${esc(r.manifest.runId)}</code>`).join(', ')],
     ['network', esc(distinct((r) => `${r.manifest.network}${r.manifest.networkReason ? ` (${r.manifest.networkReason})` : ''}`))],
-    ['time scale', esc(`${c.emulation.timeScale} wall s per emulated s (times below are emulated)`)],
+    ['time scale', esc(`${distinct(timeScaleText)} wall s per emulated s (times below are emulated)`)],
+    ['emulator floor', esc(distinct(floorText))],
     ['payload scale', esc(`${c.emulation.payloadScale} of the modelled bytes on the wire`)],
     ['seed', esc(m.seed)],
     ['git commit', esc(distinct((r) => (r.manifest.git ? `${r.manifest.git.commit.slice(0, 12)}${r.manifest.git.dirty ? ' (uncommitted changes)' : ''}` : 'unknown')))],
@@ -39,4 +40,15 @@ ${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${v}</dd>`).join('\n')}
 
 export function footerHtml(): string {
   return `<footer>Written by <code>sledge report</code> on ${esc(new Date().toISOString())}. Charts: ${esc(CHART_LIBRARIES)}, rendered to inline SVG; the page loads nothing from the network.</footer>`;
+}
+
+function timeScaleText(r: ReportRun): string {
+  const s = r.summary;
+  return s.timeScaleRequested === 'auto' ? `${s.timeScale} (chosen by auto)` : String(s.timeScale ?? r.manifest.config.emulation.timeScale);
+}
+
+/** Older runs have no calibrated floor. */
+function floorText(r: ReportRun): string {
+  const f = r.summary.floor?.transfer;
+  return f ? `median ${f.medianMs.toFixed(3)} ms, p95 ${f.p95Ms.toFixed(3)} ms wall per transfer (calibrated at run start)` : 'not calibrated';
 }
