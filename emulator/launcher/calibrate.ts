@@ -28,7 +28,7 @@ export interface Calibration {
   overheadPerTurnS: number;
   /** Wall seconds the calibration took. */
   wallS: number;
-  probe: Probe & { turns: number; delayWallMs: number; workloadWallMs: number; devices: string[] };
+  probe: Probe & { turns: number; delayWallMs: number; devices: string[] };
 }
 
 /**
@@ -42,6 +42,8 @@ export interface Probe {
   smashedBytes: number;
   upBps: number;
   downBps: number;
+  /** Wall ms of each workload: the median turn's, capped, so that links and processes idle between transfers as in the run. */
+  workloadMs: { deviceForward: number; server: number; deviceBackward: number };
   timeScale: number;
 }
 
@@ -55,7 +57,8 @@ const TURNS = 12;
 const MAX_SMASHED_MS = 250;
 /** Above half a bus round trip, so senders lead by it as they do in the run (transport/send.ts). */
 const DELAY_WALL_MS = 2;
-const WORKLOAD_WALL_MS = 2;
+const MAX_WORKLOAD_MS = 40;
+const COMPUTE = ['deviceForward', 'server', 'deviceBackward'] as const;
 /** Writing a record (CSV line, Redis stream entry) is not part of a calibration turn. */
 const RECORD_OVERHEAD_S = 0.002;
 
@@ -78,7 +81,11 @@ export function planProbe(system: SystemModel, strategy: Strategy, timeScale: nu
   const downBps = wall(median(turns.map((t) => t.rateDownBps), 1e7));
   const scaled = (bytes: number) => Math.max(1, Math.min(DEFAULT_CHUNK_BYTES, Math.round(bytes * config.emulation.payloadScale)));
   const smashedCap = (Math.min(upBps, downBps) * MAX_SMASHED_MS) / 8000;
-  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes: Math.max(1, Math.min(scaled(split.smashedBytes), Math.floor(smashedCap))), upBps, downBps, timeScale };
+  const I = config.training.iterations;
+  const workload = (p: (typeof COMPUTE)[number]) => Math.min(MAX_WORKLOAD_MS, (1000 * timeScale * median(turns.map((t) => t.delay[p]), 0)) / I);
+  const workloadMs = { deviceForward: workload('deviceForward'), server: workload('server'), deviceBackward: workload('deviceBackward') };
+  const smashedBytes = Math.max(1, Math.min(scaled(split.smashedBytes), Math.floor(smashedCap)));
+  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes, upBps, downBps, workloadMs, timeScale };
 }
 
 export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
@@ -96,7 +103,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
       const rate = p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps;
       transfer[p].push(1000 * phases[p] - (8000 * bytes) / rate - DELAY_WALL_MS);
     }
-    for (const p of ['deviceForward', 'server', 'deviceBackward'] as const) compute.push(1000 * phases[p] - WORKLOAD_WALL_MS);
+    for (const p of COMPUTE) compute.push(1000 * phases[p] - deps.probe.workloadMs[p]);
     overhead.push(elapsedS - phases.total);
   }
   return {
@@ -104,7 +111,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
     transfer: stats(TRANSFER_PHASES.flatMap((p) => transfer[p])),
     overheadPerTurnS: Math.max(0, spread(overhead).median) + RECORD_OVERHEAD_S,
     wallS: (performance.now() - started) / 1000,
-    probe: { ...deps.probe, turns: TURNS, delayWallMs: DELAY_WALL_MS, workloadWallMs: WORKLOAD_WALL_MS, devices },
+    probe: { ...deps.probe, turns: TURNS, delayWallMs: DELAY_WALL_MS, devices },
   };
 }
 
@@ -124,10 +131,10 @@ async function probeTurn(deps: CalibrationDeps, device: string): Promise<{ phase
   const delayWallMs = { adapters: DELAY_WALL_MS, smashed: DELAY_WALL_MS };
   const { adapterBytes, smashedBytes } = deps.probe;
   const common = { turn, cut: 1, iterations: 1, adapterBytes, smashedBytes, delayWallMs, jitterWallMs: 0 };
-  const workloadS = WORKLOAD_WALL_MS / 1000;
-  await ask(deps, 'server', { kind: 'prepare', ...common, freqHz: 1, computeWallS: workloadS, downRateBps: paced?.downBps ?? null, padBytes: pad.downBytes });
+  const workloadS = (p: (typeof COMPUTE)[number]) => deps.probe.workloadMs[p] / 1000;
+  await ask(deps, 'server', { kind: 'prepare', ...common, freqHz: 1, computeWallS: workloadS('server'), downRateBps: paced?.downBps ?? null, padBytes: pad.downBytes });
   const timeoutMs = deps.controlTimeoutMs;
-  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS, backwardWallS: workloadS, upRateBps: paced?.upBps ?? null, padBytes: pad.upBytes, timeoutMs });
+  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS('deviceForward'), backwardWallS: workloadS('deviceBackward'), upRateBps: paced?.upBps ?? null, padBytes: pad.upBytes, timeoutMs });
   if (reply.kind !== 'report') throw new RunError(`calibration: device ${device} did not report its turn`);
   return { phases: reply.phases, elapsedS: (performance.now() - started) / 1000 };
 }
