@@ -59,11 +59,12 @@ void actor.stopped.then(() => stop(0));
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void stop(0));
 
-// An orphan (its launcher killed with -9) must not linger.
+// An orphan (its launcher killed with -9) must not linger. Checked every 2 s: at 1,000
+// devices a shorter period is thousands of wake-ups a second for nothing.
 const parent = process.ppid;
 setInterval(() => {
   if (process.ppid !== parent) void stop(1);
-}, 500).unref();
+}, 2000).unref();
 
 void nc.closed().then((err) => {
   if (stopping) return;

@@ -23,6 +23,7 @@ import { openBus, type Bus } from './bus.js';
 import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
+import { settleHost } from './settle.js';
 
 export interface Progress {
   turnsDone: number;
@@ -55,6 +56,8 @@ export interface RunResult {
 
 /** Actors started and not yet ready at once: start-up is CPU-bound, a few per core keep both busy. */
 const START_CONCURRENCY = 16;
+/** From this many devices on, the first turn waits for the host to be quiet (launcher/settle.ts). */
+const SETTLE_FROM_DEVICES = 50;
 
 /**
  * One emulation run (DESIGN.md 4), as Mininet's Net: `build` makes the network (kernel
@@ -158,6 +161,11 @@ export class Emulation {
     await pool.start(specs, this.signal);
     this.stage('actors');
     this.status(`${pool.children.size} actor processes ready in ${this.stages.actors} s`);
+    if (config.devices.length >= SETTLE_FROM_DEVICES) {
+      const waited = await settleHost({ signal: this.signal });
+      this.stage('settle');
+      this.status(`host quiet after ${waited.toFixed(1)} s`);
+    }
   }
 
   private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
