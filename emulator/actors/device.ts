@@ -26,6 +26,8 @@ interface Notice {
  */
 export class DeviceActor extends Actor {
   private readonly notices = new Mailbox<Notice>();
+  /** The turn in progress: a new turn message (a re-run after a bus outage) abandons it, so two never share the link. */
+  private current: AbortController | undefined;
 
   constructor(
     private readonly deviceId: string,
@@ -54,27 +56,32 @@ export class DeviceActor extends Actor {
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     if (m.value.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     const turn = m.value;
+    this.current?.abort();
+    const attempt = new AbortController();
+    this.current = attempt;
     try {
-      msg.respond(encode(await this.runTurn(turn)));
+      msg.respond(encode(await this.runTurn(turn, attempt.signal)));
     } catch (err) {
+      if (attempt.signal.aborted) return void this.deps.log('info', 'turn abandoned', { turn: turn.turn });
       this.deps.log('error', 'turn failed', { turn: turn.turn, error: (err as Error).message });
       msg.respond(encode({ kind: 'error', message: `device ${this.deviceId}: ${(err as Error).message}` }));
     }
   }
 
-  private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number) {
-    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs, ackTimeoutMs: timeoutMs };
-    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+  private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number, signal?: AbortSignal) {
+    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) };
+    if (this.deps.impairmentFor) opts.impairment = this.deps.impairmentFor(tag);
     return sendPayload(this.deps.nc, opts);
   }
 
-  async runTurn(turn: TurnMsg): Promise<TurnReportMsg> {
+  async runTurn(turn: TurnMsg, signal?: AbortSignal): Promise<TurnReportMsg> {
     const { timeoutMs } = turn;
     const { nc, subjects, workload } = this.deps;
     const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
     let busy = 0;
 
-    const adapters = this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs);
+    const adapters = this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs, signal);
+    adapters.catch(() => undefined);
     const reply = await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
     const sending = decode(adaptersSendingMsg, reply.data);
     if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
@@ -87,9 +94,12 @@ export class DeviceActor extends Actor {
       const forwardDone = performance.now();
       p.deviceForward += forwardDone - mark;
 
-      const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
-      const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
-      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes, turn.upRateBps, timeoutMs);
+      const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs, signal);
+      const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs, signal);
+      // awaited below; until then a failed send must not leave their rejections unhandled
+      gradient.catch(() => undefined);
+      notice.catch(() => undefined);
+      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes, turn.upRateBps, timeoutMs, signal);
       p.uplink += sent.deliveredAt - forwardDone;
 
       // The server phase ends when its compute does; the downlink follows it.
@@ -105,7 +115,7 @@ export class DeviceActor extends Actor {
       p.deviceBackward += mark - received.completedAt;
     }
 
-    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes, turn.upRateBps, timeoutMs);
+    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes, turn.upRateBps, timeoutMs, signal);
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

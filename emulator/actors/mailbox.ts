@@ -17,19 +17,28 @@ export class Mailbox<T> {
     }
   }
 
-  take(key: string, timeoutMs: number): Promise<T> {
+  take(key: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
     const value = this.values.get(key);
     if (value !== undefined) {
       this.values.delete(key);
       return Promise.resolve(value);
     }
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiters.delete(key);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${key}`));
-      }, timeoutMs);
-      this.waiters.set(key, { resolve, reject, timer });
+      const onAbort = () => this.fail(key, new Error(`abandoned while waiting for ${key}`));
+      const timer = setTimeout(() => this.fail(key, new Error(`timed out after ${timeoutMs} ms waiting for ${key}`)), timeoutMs);
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      this.waiters.set(key, { resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)), timer });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  private fail(key: string, why: Error): void {
+    const w = this.waiters.get(key);
+    if (!w) return;
+    this.waiters.delete(key);
+    clearTimeout(w.timer);
+    w.reject(why);
   }
 
   /** Fails every waiter, e.g. when the actor shuts down mid-turn. */

@@ -18,7 +18,8 @@ const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
  * device's updated adapters back.
  */
 export class ServerActor extends Actor {
-  private readonly turns = new Map<string, PrepareMsg>();
+  /** The prepared turn of each (round, device), with what abandons it when the coordinator runs it again. */
+  private readonly turns = new Map<string, { prepare: PrepareMsg; abort: AbortController }>();
   /** Which turn last updated each block's adapters: the hub's state, 1-based. */
   readonly adapterVersion: string[] = [];
 
@@ -38,38 +39,46 @@ export class ServerActor extends Actor {
     const c = m.value;
     if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     const key = turnKey(c.turn);
-    if (c.kind === 'prepare') {
-      this.turns.set(key, c);
-      msg.respond(encode({ kind: 'ok' }));
-      void this.serveTurn(c).catch((err) => this.deps.log('error', 'turn failed', { turn: c.turn, error: (err as Error).message }));
-      return;
-    }
+    if (c.kind === 'prepare') return this.prepare(msg, key, c);
     const turn = this.turns.get(key);
-    if (!turn) return this.reject(msg, 'control', `no prepared turn ${key}`);
+    if (!turn || (turn.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
     msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
-    void this.send(turn, tags.adaptersDown(turn.turn), turn.adapterBytes).catch((err) =>
-      this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
+    void this.send(turn.prepare, tags.adaptersDown(turn.prepare.turn), turn.prepare.adapterBytes, turn.abort.signal).catch((err) =>
+      this.deps.log('error', 'adapter send failed', { turn: turn.prepare.turn, error: (err as Error).message }),
     );
   }
 
-  private send(turn: PrepareMsg, tag: string, bytes: number) {
+  /** A turn prepared again (the coordinator re-runs it after a bus outage) abandons the earlier attempt: the same (round, device) is served once at a time. */
+  private prepare(msg: Msg, key: string, c: PrepareMsg): void {
+    this.turns.get(key)?.abort.abort();
+    const entry = { prepare: c, abort: new AbortController() };
+    this.turns.set(key, entry);
+    msg.respond(encode({ kind: 'ok' }));
+    void this.serveTurn(c, entry.abort.signal)
+      .catch((err) => this.deps.log(entry.abort.signal.aborted ? 'info' : 'error', entry.abort.signal.aborted ? 'turn abandoned' : 'turn failed', { turn: c.turn, error: (err as Error).message }))
+      .finally(() => {
+        if (this.turns.get(key) === entry) this.turns.delete(key);
+      });
+  }
+
+  private send(turn: PrepareMsg, tag: string, bytes: number, signal: AbortSignal) {
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
-    const opts: SendOptions = { subject, tag, bytes: bytes + turn.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS };
-    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+    const opts: SendOptions = { subject, tag, bytes: bytes + turn.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
+    if (this.deps.impairmentFor) opts.impairment = this.deps.impairmentFor(tag);
     return sendPayload(this.deps.nc, opts);
   }
 
-  private async serveTurn(turn: PrepareMsg): Promise<void> {
+  private async serveTurn(turn: PrepareMsg, signal: AbortSignal): Promise<void> {
     const { nc, subjects, workload } = this.deps;
     for (let i = 1; i <= turn.iterations; i++) {
-      await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
+      await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS, signal);
       const busyWallS = await runWorkload(workload, turn.computeWallS);
+      if (signal.aborted) return;
       nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS, at: hostNowMs() }));
-      await this.send(turn, tags.gradient(turn.turn, i), turn.smashedBytes);
+      await this.send(turn, tags.gradient(turn.turn, i), turn.smashedBytes, signal);
     }
-    await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
+    await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS, signal);
     for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
-    this.turns.delete(turnKey(turn.turn));
   }
 }
 

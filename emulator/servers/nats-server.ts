@@ -27,6 +27,12 @@ export interface NatsOptions {
   runId: string;
   /** Seconds; derive it from the plan with `writeDeadlineSeconds`. Default 120. */
   writeDeadlineS?: number;
+  /**
+   * Makes it a leaf node of this remote (`nats-leaf://[cred@]host:port`, the remote's
+   * leafnodes listener): its clients (devices in their namespaces, which cannot reach the
+   * remote) and the remote's share subjects (DESIGN.md 4.8).
+   */
+  leafRemote?: string;
 }
 
 export const DEFAULT_WRITE_DEADLINE_S = 120;
@@ -67,7 +73,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS, leafRemote: opts.leafRemote }), { mode: 0o600 });
       return ['-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
@@ -80,7 +86,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   });
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number }): string {
+function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number; leafRemote?: string | undefined }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
     `server_name: ${JSON.stringify(`sledge-${c.runId}`)}`,
@@ -90,6 +96,8 @@ function natsConfig(c: { host: string; port: number; token: string; logFile: str
     'max_pending: 256MB',
     `write_deadline: "${c.writeDeadlineS}s"`,
     `log_file: ${JSON.stringify(c.logFile)}`,
+    // reconnect: a remote that restarts is rejoined within a second
+    ...(c.leafRemote ? [`leafnodes { reconnect: 1, remotes = [ { url: ${JSON.stringify(c.leafRemote)} } ] }`] : []),
     '',
   ].join('\n');
 }
