@@ -4,6 +4,12 @@
  */
 export class Mailbox<T> {
   private readonly values = new Map<string, T>();
+
+  /** Values nobody took are kept up to `maxValues` (oldest dropped): a flood of notices for turns that never come cannot grow it. */
+  constructor(private readonly maxValues = 256) {}
+
+  /** Values dropped unclaimed so far. */
+  dropped = 0;
   private readonly waiters = new Map<string, { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
   put(key: string, value: T): void {
@@ -13,32 +19,37 @@ export class Mailbox<T> {
       clearTimeout(waiter.timer);
       waiter.resolve(value);
     } else {
+      this.values.delete(key);
       this.values.set(key, value);
+      if (this.values.size > this.maxValues) {
+        this.values.delete(this.values.keys().next().value as string);
+        this.dropped++;
+      }
     }
   }
 
-  take(key: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  take(key: string, timeoutMs: number): Promise<T> {
     const value = this.values.get(key);
     if (value !== undefined) {
       this.values.delete(key);
       return Promise.resolve(value);
     }
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => this.fail(key, new Error(`abandoned while waiting for ${key}`));
-      const timer = setTimeout(() => this.fail(key, new Error(`timed out after ${timeoutMs} ms waiting for ${key}`)), timeoutMs);
-      const done = () => signal?.removeEventListener('abort', onAbort);
-      this.waiters.set(key, { resolve: (v) => (done(), resolve(v)), reject: (e) => (done(), reject(e)), timer });
-      if (signal?.aborted) onAbort();
-      else signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => {
+        this.waiters.delete(key);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${key}`));
+      }, timeoutMs);
+      this.waiters.set(key, { resolve, reject, timer });
     });
   }
 
-  private fail(key: string, why: Error): void {
+  /** Stops waiting for `key` (its turn failed). */
+  cancel(key: string): void {
     const w = this.waiters.get(key);
     if (!w) return;
     this.waiters.delete(key);
     clearTimeout(w.timer);
-    w.reject(why);
+    w.reject(new Error(`cancelled while waiting for ${key}`));
   }
 
   /** Fails every waiter, e.g. when the actor shuts down mid-turn. */

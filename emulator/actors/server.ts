@@ -9,6 +9,8 @@ import { tags } from './tags.js';
 
 /** A turn may wait this long for its next payload; the coordinator's turn timeout is the real bound. */
 const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
+/** Turns prepared and not finished, at most: parallel mode prepares one per device of a round. */
+const MAX_PREPARED = 2048;
 
 /**
  * The edge server (DESIGN.md 4.1): the adapter hub and the GPU. For each turn it sends
@@ -18,7 +20,7 @@ const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
  * device's updated adapters back.
  */
 export class ServerActor extends Actor {
-  /** The prepared turn of each (round, device), with what abandons it when the coordinator runs it again. */
+  /** The prepared turn of each (round, device), and what abandons it when the coordinator runs it again after a bus outage. */
   private readonly turns = new Map<string, { prepare: PrepareMsg; abort: AbortController }>();
   /** Which turn last updated each block's adapters: the hub's state, 1-based. */
   readonly adapterVersion: string[] = [];
@@ -40,25 +42,45 @@ export class ServerActor extends Actor {
     if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     const key = turnKey(c.turn);
     if (c.kind === 'prepare') return this.prepare(msg, key, c);
-    const turn = this.turns.get(key);
-    if (!turn || (turn.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
+    const entry = this.turns.get(key);
+    if (!entry || (entry.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
+    const turn = entry.prepare;
     msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
-    void this.send(turn.prepare, tags.adaptersDown(turn.prepare.turn), turn.prepare.adapterBytes, turn.abort.signal).catch((err) =>
-      this.deps.log('error', 'adapter send failed', { turn: turn.prepare.turn, error: (err as Error).message }),
+    void this.send(turn, tags.adaptersDown(turn.turn), turn.adapterBytes, entry.abort.signal).catch((err) =>
+      this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
 
-  /** A turn prepared again (the coordinator re-runs it after a bus outage) abandons the earlier attempt: the same (round, device) is served once at a time. */
+  /**
+   * A prepare for a (round, device) already prepared is refused, unless it is a later
+   * attempt (the coordinator re-runs a turn a bus outage interrupted): that one abandons
+   * the earlier, so the same turn is served once at a time.
+   */
   private prepare(msg: Msg, key: string, c: PrepareMsg): void {
-    this.turns.get(key)?.abort.abort();
+    const earlier = this.turns.get(key);
+    if (earlier && (c.turn.attempt ?? 0) <= (earlier.prepare.turn.attempt ?? 0)) return this.reject(msg, 'control', `already prepared: ${key}`);
+    if (earlier) this.giveUp(key, 'turn run again');
     const entry = { prepare: c, abort: new AbortController() };
     this.turns.set(key, entry);
+    if (this.turns.size > MAX_PREPARED) this.giveUp(this.turns.keys().next().value as string, 'turn given up');
     msg.respond(encode({ kind: 'ok' }));
     void this.serveTurn(c, entry.abort.signal)
       .catch((err) => this.deps.log(entry.abort.signal.aborted ? 'info' : 'error', entry.abort.signal.aborted ? 'turn abandoned' : 'turn failed', { turn: c.turn, error: (err as Error).message }))
       .finally(() => {
         if (this.turns.get(key) === entry) this.turns.delete(key);
       });
+  }
+
+  /** Stops serving an unfinished turn: its waits fail and its sends stop. A flood of prepares for turns that never come cannot grow the hub either. */
+  private giveUp(key: string, why: string): void {
+    const entry = this.turns.get(key);
+    if (!entry) return;
+    this.turns.delete(key);
+    entry.abort.abort();
+    const turn = entry.prepare;
+    for (let i = 1; i <= turn.iterations; i++) this.receiver.cancel(tags.smashed(turn.turn, i), why);
+    this.receiver.cancel(tags.adaptersUp(turn.turn), why);
+    this.deps.log('warn', 'gave up an unfinished prepared turn', { turn: key, why });
   }
 
   private send(turn: PrepareMsg, tag: string, bytes: number, signal: AbortSignal) {
@@ -71,13 +93,13 @@ export class ServerActor extends Actor {
   private async serveTurn(turn: PrepareMsg, signal: AbortSignal): Promise<void> {
     const { nc, subjects, workload } = this.deps;
     for (let i = 1; i <= turn.iterations; i++) {
-      await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS, signal);
+      await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
       const busyWallS = await runWorkload(workload, turn.computeWallS);
       if (signal.aborted) return;
       nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS, at: hostNowMs() }));
       await this.send(turn, tags.gradient(turn.turn, i), turn.smashedBytes, signal);
     }
-    await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS, signal);
+    await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
     for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
   }
 }

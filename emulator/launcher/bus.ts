@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import { DEFAULT_CHUNK_BYTES } from '../transport/transfer.js';
-import { startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
+import { openFilesLimit } from '../servers/fd-limit.js';
+import { natsMaxConnections, startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
 import { startRedis } from '../servers/redis-server.js';
 import type { ServerHandle } from '../servers/start-server.js';
 import { supervise, type RestartEvent } from '../servers/supervisor.js';
@@ -55,16 +56,19 @@ export async function openBus(o: BusOptions): Promise<Bus> {
     nats = splitNatsUrl(o.natsUrl);
     devices = nats;
     if (!isLoopback(o.host) && isLoopback(new URL(nats.url).hostname)) {
-      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, writeDeadlineS, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
+      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
       await checkLeaf(nats, leaf);
       devices = { url: leaf.url, token: leaf.token };
       limits.natsLeaf = leaf.url;
     }
   } else {
-    const embedded = await startSupervised(o, 'nats-server', () => startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, logFile: join(o.logDir, 'nats-server.log') }));
+    const embedded = await startSupervised(o, 'nats-server', () => startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-server.log') }));
     nats = { url: embedded.url, token: embedded.token };
     devices = nats;
     limits.natsWriteDeadlineS = writeDeadlineS;
+    limits.natsMaxConnections = natsMaxConnections(o.devices + 2);
+    const fds = openFilesLimit();
+    if (fds) limits.openFilesSoftLimit = fds.soft;
   }
   let redisUrl = o.redisUrl;
   if (!redisUrl) {

@@ -9,9 +9,13 @@ import { byKind, nullable, num, obj, optional, parse, record, str, lit, type Inf
 /** `attempt` > 0 marks a turn run again after a bus outage (DESIGN.md 4.7): its transfers carry it, so none of an abandoned attempt's can be taken for the new one's. */
 const turnId = obj({ round: num({ int: true, min: 1 }), device: str({ min: 1, max: 200 }), attempt: optional(num({ int: true, min: 0, max: 1000 })) });
 const wallRate = nullable(num({ gt: 0 })); // null: the kernel shapes the link (tc mode)
+// Every size and duration is bounded: a well-formed but lying message must not make an
+// actor allocate, loop or wait without limit.
 const count = num({ int: true, min: 0 });
-const seconds = num({ min: 0 });
-const bytes = num({ int: true, min: 0 });
+const seconds = num({ min: 0, max: 86_400 });
+const bytes = num({ int: true, min: 0, max: 2 ** 30 });
+const iterations = num({ int: true, min: 1, max: 10_000 });
+const cut = num({ int: true, min: 1, max: 10_000 });
 
 /** Actor → launcher, a request until answered: an announcement is never lost, whenever the launcher listens. */
 export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 }), pid: num({ int: true, min: 1 }) });
@@ -20,9 +24,9 @@ export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 
 export const prepareMsg = obj({
   kind: lit('prepare'),
   turn: turnId,
-  cut: num({ int: true, min: 1 }),
+  cut,
   freqHz: num({ gt: 0 }),
-  iterations: num({ int: true, min: 1 }),
+  iterations,
   /** Wall seconds of one iteration's forward+backward+head at freqHz. */
   computeWallS: seconds,
   adapterBytes: bytes,
@@ -36,8 +40,8 @@ export const prepareMsg = obj({
 export const turnMsg = obj({
   kind: lit('turn'),
   turn: turnId,
-  cut: num({ int: true, min: 1 }),
-  iterations: num({ int: true, min: 1 }),
+  cut,
+  iterations,
   forwardWallS: seconds,
   backwardWallS: seconds,
   adapterBytes: bytes,
@@ -45,7 +49,7 @@ export const turnMsg = obj({
   upRateBps: wallRate,
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
-  timeoutMs: num({ int: true, min: 1 }),
+  timeoutMs: num({ int: true, min: 1, max: 86_400_000 }),
 });
 
 export const shutdownMsg = obj({ kind: lit('shutdown') });
@@ -66,7 +70,7 @@ export const adaptersSendingMsg = obj({ kind: lit('sending'), at: hostMs });
 export const gradientNoticeMsg = obj({
   kind: lit('gradient'),
   turn: turnId,
-  iteration: num({ int: true, min: 1 }),
+  iteration: iterations,
   busyWallS: seconds,
   at: hostMs,
 });

@@ -159,28 +159,8 @@ export class PayloadReceiver {
     return { partial: this.partial.size, bitmapBytes, unclaimed: this.unclaimed.size, waiters: this.waiters.size, rememberedIds: this.completedIds.size + this.abandonedIds.size };
   }
 
-  /** Resolves when the transfer tagged `tag` is complete, whether it started before this call or not; `signal` gives up waiting. */
-  expect(tag: string, timeoutMs: number, signal?: AbortSignal): Promise<Received> {
-    if (!signal) return this.wait(tag, timeoutMs);
-    if (signal.aborted) return Promise.reject(new RunError(`payload ${tag} on ${this.subject}: abandoned`));
-    const waiting = this.wait(tag, timeoutMs);
-    const onAbort = () => this.giveUp(tag, new RunError(`payload ${tag} on ${this.subject}: abandoned`));
-    signal.addEventListener('abort', onAbort, { once: true });
-    return waiting.finally(() => signal.removeEventListener('abort', onAbort));
-  }
-
-  /** Fails the wait for `tag`, if any, and drops its partial transfer. */
-  private giveUp(tag: string, why: Error): void {
-    const w = this.waiters.get(tag);
-    if (!w) return;
-    this.waiters.delete(tag);
-    clearTimeout(w.timer);
-    const p = [...this.partial.entries()].find(([, t]) => t.tag === tag);
-    if (p) this.dropTransfer(p[0], 'abandoned');
-    w.reject(why);
-  }
-
-  private wait(tag: string, timeoutMs: number): Promise<Received> {
+  /** Resolves when the transfer tagged `tag` is complete, whether it started before this call or not. */
+  expect(tag: string, timeoutMs: number): Promise<Received> {
     const done = this.unclaimed.get(tag);
     if (done) {
       this.unclaimed.delete(tag);
@@ -198,6 +178,15 @@ export class PayloadReceiver {
       }, timeoutMs);
       this.waiters.set(tag, { resolve, reject, timer });
     });
+  }
+
+  /** Gives up waiting for `tag` (its turn failed): the wait rejects now instead of at its timeout. */
+  cancel(tag: string, why = 'cancelled'): void {
+    const w = this.waiters.get(tag);
+    if (!w) return;
+    this.waiters.delete(tag);
+    clearTimeout(w.timer);
+    w.reject(new RunError(`payload ${tag} on ${this.subject}: ${why}`));
   }
 
   async close(): Promise<void> {
