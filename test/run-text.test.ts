@@ -26,7 +26,7 @@ function record(i: number): TurnRecord {
   predicted.total = PHASES.reduce((s, p) => s + predicted[p], 0);
   const measured = { ...predicted, adapterDown: 0.012 + i * 1e-4, adapterUp: 0.012, total: predicted.total + 0.016 };
   const energy = { server: 1, deviceCompute: 1, deviceTransmit: 1 };
-  return { round: i + 1, device: 'd1', cut: 1, serverFreqHz: 1e9, rateUpBps: 1e8, rateDownBps: 1e8, predicted: { delay: predicted, energy }, measured: { delay: measured, energy }, coordinatorWallS: 1, serverBusyWallS: 0.02 };
+  return { round: i + 1, device: 'd1', cut: 1, serverFreqHz: 1e9, rateUpBps: 1e8, rateDownBps: 1e8, predicted: { delay: predicted, energy }, measured: { delay: measured, energy }, coordinatorWallS: 1, serverBusyWallS: 0.02, retries: 0 };
 }
 
 describe('the run table and the emulator resolution', () => {

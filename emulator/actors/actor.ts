@@ -1,7 +1,8 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { encode, type TurnMsg } from '../protocol/messages.js';
 import type { ActorName, Subjects } from '../protocol/subjects.js';
-import { PayloadReceiver, type SendOptions } from '../transport/transfer.js';
+import { DEFAULT_CHUNK_BYTES, PayloadReceiver, type SendOptions } from '../transport/transfer.js';
+import { chunkWireOverhead } from '../transport/frame.js';
 import type { WorkloadKind } from './workload.js';
 import type { Log } from './log.js';
 
@@ -12,7 +13,8 @@ export interface ActorDeps {
   subjects: Subjects;
   workload: WorkloadKind;
   log: Log;
-  impairment?: SendOptions['impairment'];
+  /** The userspace delay/jitter/loss of one transfer, its draws keyed by the transfer (tags.drawKey), never a shared sequence. */
+  impairmentFor?: (tag: string) => NonNullable<SendOptions['impairment']>;
 }
 
 /**
@@ -70,11 +72,23 @@ export abstract class Actor {
     this.resolveStopped();
   }
 
-  /** The actor's seeded jitter and loss with this turn's wall latency and jitter (they travel with the turn). */
-  protected impairmentFor(turn: TurnImpairment, payload: 'adapters' | 'smashed'): SendOptions['impairment'] {
-    const base = this.deps.impairment;
+  /** The transfer's seeded jitter and loss with this turn's wall latency and jitter (they travel with the turn). */
+  protected turnImpairment(tag: string, turn: TurnImpairment, payload: 'adapters' | 'smashed'): SendOptions['impairment'] {
+    const base = this.deps.impairmentFor?.(tag);
     if (!base) return undefined;
     return { ...base, delayMs: turn.delayWallMs?.[payload] ?? base.delayMs, jitterMs: turn.jitterWallMs ?? base.jitterMs };
+  }
+
+  /**
+   * A transfer's bytes with the tc head start added (DESIGN.md 4.4), less what the
+   * chunks' framing already puts on the shaped link: both reach the wire before the last
+   * payload byte, and only the payload is modelled.
+   */
+  protected padded(bytes: number, padBytes: number, subject: string, tag: string): number {
+    if (padBytes <= 0) return bytes;
+    const chunks = Math.max(1, Math.ceil(bytes / DEFAULT_CHUNK_BYTES));
+    const framing = chunks * chunkWireOverhead(subject, tag, Math.min(bytes, DEFAULT_CHUNK_BYTES));
+    return bytes + Math.max(0, padBytes - framing);
   }
 
   abstract start(): void;
@@ -89,6 +103,9 @@ function rejectionKind(reason: string): string {
   if (reason === 'not JSON' || reason === 'too large') return reason.replace(' ', '-');
   if (reason.startsWith('subscription error')) return 'subscription-error';
   if (reason.startsWith('no prepared turn')) return 'unknown-turn';
+  if (reason.startsWith('busy')) return 'busy';
+  if (reason.startsWith('turn for another device')) return 'other-device';
+  if (reason.startsWith('already prepared')) return 'duplicate-turn';
   if (reason.includes('unknown key')) return 'unknown-key';
   if (reason.includes('kind: expected')) return 'unknown-kind';
   return 'invalid';

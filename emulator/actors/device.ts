@@ -9,6 +9,8 @@ import { Actor, type ActorDeps } from './actor.js';
 import { Mailbox } from './mailbox.js';
 import { tags } from './tags.js';
 
+const MAX_QUEUED_TURNS = 4;
+
 interface Notice {
   /** When the server's compute ended (performance.now() ms of this process). */
   doneAt: number;
@@ -26,6 +28,16 @@ interface Notice {
  */
 export class DeviceActor extends Actor {
   private readonly notices = new Mailbox<Notice>();
+  /**
+   * A device runs one turn at a time: turn messages queue behind the one in progress (a
+   * stray one fails fast and must not make the real one fail), at most a few deep.
+   */
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** What the turn in progress waits for, so that a failed turn stops waiting at once. */
+  private readonly pending: string[] = [];
+  /** The turn in progress; a later attempt of it (a re-run after a bus outage) abandons it instead of queueing behind it. */
+  private current: { key: string; attempt: number; abort: AbortController } | undefined;
 
   constructor(
     private readonly deviceId: string,
@@ -54,29 +66,66 @@ export class DeviceActor extends Actor {
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     if (m.value.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     const turn = m.value;
+    if (turn.turn.device !== this.deviceId) return this.reject(msg, 'control', `turn for another device`);
+    const key = `${turn.turn.round}/${turn.turn.device}`;
+    if (this.current?.key === key && (turn.turn.attempt ?? 0) > this.current.attempt) this.abandonCurrent();
+    if (this.queued >= MAX_QUEUED_TURNS) return this.reject(msg, 'control', 'busy with other turns');
+    this.queued++;
+    const previous = this.queue;
+    let done!: () => void;
+    this.queue = new Promise((r) => (done = r));
+    await previous;
+    const attempt = { key, attempt: turn.turn.attempt ?? 0, abort: new AbortController() };
+    this.current = attempt;
     try {
-      msg.respond(encode(await this.runTurn(turn)));
+      msg.respond(encode(await this.runTurn(turn, attempt.abort.signal)));
     } catch (err) {
+      if (attempt.abort.signal.aborted) return void this.deps.log('info', 'turn abandoned', { turn: turn.turn });
       this.deps.log('error', 'turn failed', { turn: turn.turn, error: (err as Error).message });
       msg.respond(encode({ kind: 'error', message: `device ${this.deviceId}: ${(err as Error).message}` }));
+    } finally {
+      for (const tag of this.pending.splice(0)) {
+        this.receiver.cancel(tag, 'turn failed');
+        this.notices.cancel(tag);
+      }
+      if (this.current === attempt) this.current = undefined;
+      this.queued--;
+      done();
     }
   }
 
-  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number) {
+  /** Its waits fail now and its sends stop; the re-run queued behind it then starts. */
+  private abandonCurrent(): void {
+    this.current?.abort.abort();
+    for (const tag of this.pending.splice(0)) {
+      this.receiver.cancel(tag, 'turn run again');
+      this.notices.cancel(tag);
+    }
+  }
+
+  /** A wait of this turn: remembered for cancelling, and never an unhandled rejection if the turn fails first. */
+  private waitFor<T>(tag: string, wait: Promise<T>): Promise<T> {
+    this.pending.push(tag);
+    wait.catch(() => undefined);
+    return wait;
+  }
+
+  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, signal?: AbortSignal) {
     const { timeoutMs } = turn;
-    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs };
-    const impairment = this.impairmentFor(turn, payload);
+    const subject = this.deps.subjects.data('server');
+    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag), rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) };
+    const impairment = this.turnImpairment(tag, turn, payload);
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
   }
 
-  async runTurn(turn: TurnMsg): Promise<TurnReportMsg> {
+  async runTurn(turn: TurnMsg, signal?: AbortSignal): Promise<TurnReportMsg> {
     const { timeoutMs } = turn;
     const { nc, subjects, workload } = this.deps;
     const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
     let busy = 0;
 
-    const adapters = this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs);
+    const adapters = this.waitFor(tags.adaptersDown(turn.turn), this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs));
     const reply = await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
     const sending = decode(adaptersSendingMsg, reply.data);
     if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
@@ -89,9 +138,9 @@ export class DeviceActor extends Actor {
       const forwardDone = performance.now();
       p.deviceForward += forwardDone - mark;
 
-      const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
-      const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
-      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes);
+      const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
+      const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
+      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, signal);
       p.uplink += sent.deliveredAt - forwardDone;
 
       // The server phase ends when its compute does; the downlink follows it.
@@ -107,7 +156,7 @@ export class DeviceActor extends Actor {
       p.deviceBackward += mark - received.completedAt;
     }
 
-    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes);
+    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, signal);
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

@@ -96,7 +96,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
   const overhead: number[] = [];
   for (let k = 0; k < WARMUP_TURNS + TURNS; k++) {
     if (deps.signal.aborted) throw deps.signal.reason instanceof Error ? deps.signal.reason : new RunError('interrupted');
-    const { phases, elapsedS } = await probeTurn(deps, devices[k % devices.length] as string);
+    const { phases, elapsedS } = await probeTurn(deps, devices[k % devices.length] as string, k);
     if (k < WARMUP_TURNS) continue;
     for (const p of TRANSFER_PHASES) {
       const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
@@ -121,13 +121,14 @@ function stats(samples: number[]): FloorStats {
 }
 
 /** One tiny turn, sent as the coordinator sends a real one; the phases come back in wall seconds. */
-async function probeTurn(deps: CalibrationDeps, device: string): Promise<{ phases: PhaseWall; elapsedS: number }> {
+async function probeTurn(deps: CalibrationDeps, device: string, k: number): Promise<{ phases: PhaseWall; elapsedS: number }> {
   const link = deps.links.get(device) as Link;
   const started = performance.now();
   await link.setRates(deps.probe.upBps, deps.probe.downBps);
   const paced = pacing(link);
   const pad = link.padding();
-  const turn = { round: 0, device };
+  // each probe its own attempt: its tags and the server's prepared turn never meet the previous probe's
+  const turn = { round: 0, device, attempt: k };
   const delayWallMs = { adapters: DELAY_WALL_MS, smashed: DELAY_WALL_MS };
   const { adapterBytes, smashedBytes } = deps.probe;
   const common = { turn, cut: 1, iterations: 1, adapterBytes, smashedBytes, delayWallMs, jitterWallMs: 0 };

@@ -6,20 +6,28 @@ import { byKind, nullable, num, obj, optional, parse, record, str, lit, type Inf
  * here are wall seconds and rates wall bits/s: the actors know nothing of timeScale or
  * payloadScale; the coordinator converts.
  */
-/** Round 0 is the calibration before the first round (launcher/calibrate.ts). */
-const turnId = obj({ round: num({ int: true, min: 0 }), device: str({ min: 1, max: 200 }) });
+/**
+ * `attempt` > 0 marks a turn run again after a bus outage (DESIGN.md 4.7): its transfers carry it, so none of an abandoned attempt's can be taken for the new one's.
+ * Round 0 is the calibration before the first round (launcher/calibrate.ts).
+ */
+const turnId = obj({ round: num({ int: true, min: 0 }), device: str({ min: 1, max: 200 }), attempt: optional(num({ int: true, min: 0, max: 1000 })) });
 const wallRate = nullable(num({ gt: 0 })); // null: the kernel shapes the link (tc mode)
+// Every size and duration is bounded: a well-formed but lying message must not make an
+// actor allocate, loop or wait without limit.
 const count = num({ int: true, min: 0 });
-const seconds = num({ min: 0 });
-const bytes = num({ int: true, min: 0 });
+const seconds = num({ min: 0, max: 86_400 });
+const bytes = num({ int: true, min: 0, max: 2 ** 30 });
+const iterations = num({ int: true, min: 1, max: 10_000 });
+const cut = num({ int: true, min: 1, max: 10_000 });
 /**
  * Userspace latency and jitter of this turn's transfers in wall ms, already scaled and
  * floor-compensated by the coordinator (timeScale may be chosen after the actors start).
  */
+const wallMs = num({ min: 0, max: 86_400_000 });
 const impairmentFields = {
   /** By payload: the floor under a small adapter transfer is not the one under a full chunk of smashed data. */
-  delayWallMs: optional(obj({ adapters: num({ min: 0 }), smashed: num({ min: 0 }) })),
-  jitterWallMs: optional(num({ min: 0 })),
+  delayWallMs: optional(obj({ adapters: wallMs, smashed: wallMs })),
+  jitterWallMs: optional(wallMs),
 };
 
 /** Actor → launcher, a request until answered: an announcement is never lost, whenever the launcher listens. */
@@ -29,9 +37,9 @@ export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 
 export const prepareMsg = obj({
   kind: lit('prepare'),
   turn: turnId,
-  cut: num({ int: true, min: 1 }),
+  cut,
   freqHz: num({ gt: 0 }),
-  iterations: num({ int: true, min: 1 }),
+  iterations,
   /** Wall seconds of one iteration's forward+backward+head at freqHz. */
   computeWallS: seconds,
   adapterBytes: bytes,
@@ -46,8 +54,8 @@ export const prepareMsg = obj({
 export const turnMsg = obj({
   kind: lit('turn'),
   turn: turnId,
-  cut: num({ int: true, min: 1 }),
-  iterations: num({ int: true, min: 1 }),
+  cut,
+  iterations,
   forwardWallS: seconds,
   backwardWallS: seconds,
   adapterBytes: bytes,
@@ -55,7 +63,7 @@ export const turnMsg = obj({
   upRateBps: wallRate,
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
-  timeoutMs: num({ int: true, min: 1 }),
+  timeoutMs: num({ int: true, min: 1, max: 86_400_000 }),
   ...impairmentFields,
 });
 
@@ -77,7 +85,7 @@ export const adaptersSendingMsg = obj({ kind: lit('sending'), at: hostMs });
 export const gradientNoticeMsg = obj({
   kind: lit('gradient'),
   turn: turnId,
-  iteration: num({ int: true, min: 1 }),
+  iteration: iterations,
   busyWallS: seconds,
   at: hostMs,
 });

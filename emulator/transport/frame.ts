@@ -182,3 +182,16 @@ function view(b: Uint8Array): DataView {
 function reject(reason: RejectReason): { ok: false; reason: RejectReason } {
   return { ok: false, reason };
 }
+
+/** An inbox subject of the NATS client: `_INBOX.` and a 22-character NUID. */
+const INBOX_BYTES = 29;
+
+/**
+ * Bytes a chunk puts on the wire besides its payload: the frame header and the NATS
+ * protocol line (`PUB subject inbox size` and two CRLFs). A kernel-shaped link carries
+ * them at the modelled rate, so a small transfer (scaled adapters: ~1 KiB) would take
+ * ~10% longer than its payload alone; the tc padding makes room for them.
+ */
+export function chunkWireOverhead(subject: string, tag: string, chunkBytes: number): number {
+  return DATA_FIXED_BYTES + utf8.encode(tag).length + `PUB ${subject} ${'x'.repeat(INBOX_BYTES)} ${chunkBytes}\r\n\r\n`.length;
+}

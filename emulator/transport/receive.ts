@@ -180,6 +180,15 @@ export class PayloadReceiver {
     });
   }
 
+  /** Gives up waiting for `tag` (its turn failed): the wait rejects now instead of at its timeout. */
+  cancel(tag: string, why = 'cancelled'): void {
+    const w = this.waiters.get(tag);
+    if (!w) return;
+    this.waiters.delete(tag);
+    clearTimeout(w.timer);
+    w.reject(new RunError(`payload ${tag} on ${this.subject}: ${why}`));
+  }
+
   async close(): Promise<void> {
     clearInterval(this.sweeper);
     this.rejectAll((tag) => new RunError(`payload ${tag} on ${this.subject}: receiver closed`));
