@@ -52,7 +52,9 @@ try {
       const s = await runOne(network, timeScale).catch((err: Error) => {
         // "auto" refusing the budget on a loaded host is a result too
         if (!(err instanceof UsageError)) throw err;
-        rows.push([network, String(timeScale), '–', '–', err.message]);
+        const would = /timeScale ([\d.]+) would \(about ([\d.]+) s/.exec(err.message);
+        console.log(`\n${network}, timeScale ${timeScale}: ${err.message}`);
+        rows.push([network, String(timeScale), '–', '–', would ? `refused: ${would[1]} would take ${would[2]} s` : 'refused']);
         return undefined;
       });
       if (!s) continue;

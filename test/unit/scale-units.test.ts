@@ -32,7 +32,7 @@ describe('control-message codec (protocol/schema.ts)', () => {
     ['a missing key', { ...turn, cut: undefined }, 'cut: expected a finite number'],
     ['a float where an integer is due', { ...turn, cut: 1.5 }, 'cut: expected an integer'],
     ['a value under its minimum', { ...turn, cut: 0 }, 'cut: must be >= 1'],
-    ['a nested bad value', { ...turn, turn: { round: 0, device: 'd1' } }, 'turn.round: must be >= 1'],
+    ['a nested bad value', { ...turn, turn: { round: -1, device: 'd1' } }, 'turn.round: must be >= 0'], // round 0 is the calibration
     ['a rate of zero', { ...turn, upRateBps: 0 }, 'upRateBps: must be > 0'],
     ['NaN smuggled as a string', { ...turn, forwardWallS: 'NaN' }, 'forwardWallS: expected a finite number'],
   ])('refuses %s with a reason naming the path', (_what, msg, reason) => {
