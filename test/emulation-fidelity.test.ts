@@ -15,8 +15,9 @@ const TRANSFERS = ['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const;
  * 1 ms) would still show as 8% if it were not taken off the injected delay.
  */
 function latencyConfig(network: 'userspace' | 'tc', emulation: Record<string, unknown> = {}) {
-  const c = smallConfig({ network, timeScale: 0.2 });
-  return { ...c, channel: { ...c.channel, delayMs: 50 }, emulation: { ...c.emulation, ...emulation } };
+  const c = smallConfig({ network, timeScale: 0.2, rounds: 5 });
+  // payloads × 0.1: a tc link ends a transfer on a whole frame, and at × 0.01 an adapter transfer is a frame or two
+  return { ...c, channel: { ...c.channel, delayMs: 50 }, emulation: { ...c.emulation, payloadScale: 0.1, ...emulation } };
 }
 
 /**
@@ -43,7 +44,7 @@ describe('sledge run with latency: the calibrated floor', () => {
     const runId = runIdOf(out);
     if (runId) runs.push(runId);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/floor \((tc|userspace), 48 transfers in [\d.]+ s\): median [\d.]+ ms, p95 [\d.]+ ms per transfer/);
+    expect(r.stderr).toMatch(/floor \((tc|userspace), 40 transfers in [\d.]+ s\): median [\d.]+ ms, p95 [\d.]+ ms per transfer/);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
     expect(manifest.network).toBe(network);
     const { floor, timeScale, injectedDelayWallMs } = manifest.fidelity;
@@ -55,7 +56,8 @@ describe('sledge run with latency: the calibrated floor', () => {
       expect(injectedDelayWallMs[p]).toBeCloseTo(Math.max(0, 10 - floor.resolution.transfer[p].medianMs), 9);
     }
     const turns = readTurns(out);
-    expect(turns).toHaveLength(9);
+    // 15 turns: a median a single stalled turn of a loaded host does not move
+    expect(turns).toHaveLength(15);
     for (const p of TRANSFERS) {
       const errors = turns.map((t) => Math.abs(Number(t[`measured_${p}`]) / Number(t[`predicted_${p}`]) - 1));
       expect(median(errors), `${p}: |measured/predicted − 1| ${errors.map((e) => e.toFixed(3)).join(' ')}`).toBeLessThanOrEqual(0.05);

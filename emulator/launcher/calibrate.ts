@@ -48,16 +48,16 @@ export interface Probe {
 }
 
 const WARMUP_TURNS = 2;
-const TURNS = 12;
+const TURNS = 10;
 /**
  * A probe's smashed data is the run's own, capped at this long: a tc link after a full
  * transfer is not the link after a short one (its bucket, the queue), and the adapters
  * that follow see the difference.
  */
-const MAX_SMASHED_MS = 250;
+const MAX_SMASHED_MS = 100;
 /** Above half a bus round trip, so senders lead by it as they do in the run (transport/send.ts). */
 const DELAY_WALL_MS = 2;
-const MAX_WORKLOAD_MS = 40;
+const MAX_WORKLOAD_MS = 20;
 const COMPUTE = ['deviceForward', 'server', 'deviceBackward'] as const;
 /** Writing a record (CSV line, Redis stream entry) is not part of a calibration turn. */
 const RECORD_OVERHEAD_S = 0.002;

@@ -107,7 +107,7 @@ function scaleLines(f: ScaleFacts, mode: string, latencyMs: number, turns: Plann
   const how = f.timeScale.requested === 'auto' ? `auto → ${t}, the fastest whose expected median error meets fidelity ${pct(f.target)}` : `${t} (fixed by the config)`;
   const lines = [
     `floor (${mode}, ${transfer.samples} transfers in ${num(f.floor.wallS, 2)} s): ${floorText(transfer)} per transfer, ${floorText(compute)} per workload (wall)`,
-    `timeScale ${how}; expected worst median error ${pct(worst[1])} (${worst[0]}), about ${num(f.expectedWallS, 3)} s wall for ${turns.length} turns`,
+    `timeScale ${how}; the worst phase is expected ${pct(worst[1])} off at the median (${worst[0]}), about ${num(f.expectedWallS, 3)} s wall for ${turns.length} turns`,
   ];
   const floorMs = Math.max(...TRANSFER_PHASES.map((p) => f.floor.resolution.transfer[p].medianMs));
   if (latencyMs > 0 && latencyMs * t < floorMs) {
