@@ -17,7 +17,7 @@ const calibration: Calibration = {
   transfer: stats(0.4),
   overheadPerTurnS: 0.005,
   wallS: 1,
-  probe: { adapterBytes: 1311, smashedBytes: 83886, upBps: 1e7, downBps: 1e7, workloadMs: { deviceForward: 10, server: 18, deviceBackward: 20 }, timeScale: 0.05, turns: 12, delayWallMs: 2, devices: ['d1'] },
+  probe: { adapterBytes: 1311, smashedBytes: 83886, upBps: 1e7, downBps: 1e7, workloadMs: { deviceForward: 10, server: 18, deviceBackward: 20 }, delayWallMs: 0, timeScale: 0.05, turns: 10, devices: ['d1'] },
 };
 
 /** Phases in seconds: adapters of 4 ms emulated (0.2 ms wall at 0.05, under the 0.3 ms floor), measured 8 ms long. */

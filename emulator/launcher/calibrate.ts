@@ -28,7 +28,7 @@ export interface Calibration {
   overheadPerTurnS: number;
   /** Wall seconds the calibration took. */
   wallS: number;
-  probe: Probe & { turns: number; delayWallMs: number; devices: string[] };
+  probe: Probe & { turns: number; devices: string[] };
 }
 
 /**
@@ -44,6 +44,12 @@ export interface Probe {
   downBps: number;
   /** Wall ms of each workload: the median turn's, capped, so that links and processes idle between transfers as in the run. */
   workloadMs: { deviceForward: number; server: number; deviceBackward: number };
+  /**
+   * The configured latency in wall ms at the probe's scale: a sender that waits before it
+   * publishes meets another link and process than one that publishes at once, so the probe
+   * waits as the run's transfers will (the run injects this less the floor).
+   */
+  delayWallMs: number;
   timeScale: number;
 }
 
@@ -55,8 +61,6 @@ const TURNS = 10;
  * that follow see the difference.
  */
 const MAX_SMASHED_MS = 100;
-/** Above half a bus round trip, so senders lead by it as they do in the run (transport/send.ts). */
-const DELAY_WALL_MS = 2;
 const MAX_WORKLOAD_MS = 20;
 const COMPUTE = ['deviceForward', 'server', 'deviceBackward'] as const;
 /** Writing a record (CSV line, Redis stream entry) is not part of a calibration turn. */
@@ -85,7 +89,7 @@ export function planProbe(system: SystemModel, strategy: Strategy, timeScale: nu
   const workload = (p: (typeof COMPUTE)[number]) => Math.min(MAX_WORKLOAD_MS, (1000 * timeScale * median(turns.map((t) => t.delay[p]), 0)) / I);
   const workloadMs = { deviceForward: workload('deviceForward'), server: workload('server'), deviceBackward: workload('deviceBackward') };
   const smashedBytes = Math.max(1, Math.min(scaled(split.smashedBytes), Math.floor(smashedCap)));
-  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes, upBps, downBps, workloadMs, timeScale };
+  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes, upBps, downBps, workloadMs, delayWallMs: config.channel.delayMs * timeScale, timeScale };
 }
 
 export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
@@ -101,7 +105,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
     for (const p of TRANSFER_PHASES) {
       const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
       const rate = p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps;
-      transfer[p].push(1000 * phases[p] - (8000 * bytes) / rate - DELAY_WALL_MS);
+      transfer[p].push(1000 * phases[p] - (8000 * bytes) / rate - deps.probe.delayWallMs);
     }
     for (const p of COMPUTE) compute.push(1000 * phases[p] - deps.probe.workloadMs[p]);
     overhead.push(elapsedS - phases.total);
@@ -111,7 +115,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
     transfer: stats(TRANSFER_PHASES.flatMap((p) => transfer[p])),
     overheadPerTurnS: Math.max(0, spread(overhead).median) + RECORD_OVERHEAD_S,
     wallS: (performance.now() - started) / 1000,
-    probe: { ...deps.probe, turns: TURNS, delayWallMs: DELAY_WALL_MS, devices },
+    probe: { ...deps.probe, turns: TURNS, devices },
   };
 }
 
@@ -129,7 +133,7 @@ async function probeTurn(deps: CalibrationDeps, device: string, k: number): Prom
   const pad = link.padding();
   // each probe its own attempt: its tags and the server's prepared turn never meet the previous probe's
   const turn = { round: 0, device, attempt: k };
-  const delayWallMs = { adapters: DELAY_WALL_MS, smashed: DELAY_WALL_MS };
+  const delayWallMs = { adapters: deps.probe.delayWallMs, smashed: deps.probe.delayWallMs };
   const { adapterBytes, smashedBytes } = deps.probe;
   const common = { turn, cut: 1, iterations: 1, adapterBytes, smashedBytes, delayWallMs, jitterWallMs: 0 };
   const workloadS = (p: (typeof COMPUTE)[number]) => deps.probe.workloadMs[p] / 1000;
