@@ -10,11 +10,13 @@ import { formatRunResult } from '../format/run-text.js';
 import { progressReporter } from '../terminal/progress.js';
 import { writeReport } from '../report/report.js';
 import { abortOnSignals } from '../terminal/signals.js';
+import { AGENTS_HELP, agentsOption } from './agents-option.js';
 
 interface RunOptions {
   strategy?: string;
   out?: string;
   json?: boolean;
+  agents?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -25,6 +27,7 @@ export function registerRun(program: Command): void {
     .option('-s, --strategy <spec>', "strategy, e.g. card:weightDelay=0.9 (default: the config's)")
     .option('-o, --out <dir>', 'where the records go (default runs/<run-id>/)')
     .option('--json', 'print summary.json instead of the table')
+    .option('--agents <names>', AGENTS_HELP)
     .action(async (configPath: string, opts: RunOptions) => {
       const config = loadConfig(configPath);
       const system = new SystemModel(config);
@@ -35,6 +38,7 @@ export function registerRun(program: Command): void {
         if (err instanceof StrategyError) throw new UsageError(`--strategy: ${err.message}`);
         throw err;
       }
+      const agents = await agentsOption(opts.agents, config);
       process.stderr.write(`${describeConfig(config)}\nstrategy ${strategy.spec}\n`);
       const signals = abortOnSignals();
       const progress = progressReporter(config.rounds);
@@ -42,6 +46,7 @@ export function registerRun(program: Command): void {
         ...(opts.out ? { outDir: opts.out } : {}),
         ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
         ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+        ...agents,
         signal: signals.signal,
         onProgress: progress.update,
         onStarting: progress.starting,

@@ -8,6 +8,8 @@ import type { Teardown } from '../teardown.js';
 /** Where the run's NATS and Redis are: the user's (NATS_URL, REDIS_URL) or its own. */
 export interface Bus {
   natsUrl: string;
+  /** Where the local devices connect: natsUrl, or a leaf node on the bridge when the bus is the user's (DESIGN.md 4.8). */
+  deviceNatsUrl: string;
   natsToken?: string;
   redisUrl: string;
   /** Limits the embedded nats-server was given, for the manifest. */
@@ -44,13 +46,40 @@ export async function openBus(o: BusOptions): Promise<Bus> {
     const fds = openFilesLimit();
     if (fds) limits.openFilesSoftLimit = fds.soft;
   }
+  const deviceNatsUrl = o.natsUrl && o.host !== '127.0.0.1' ? await startLeaf(o, nats) : nats.url;
   let redisUrl = o.redisUrl;
   if (!redisUrl) {
     const redis = await startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId, logFile: join(o.logDir, 'redis-server.log') });
     o.teardown.add('redis-server', () => redis.stop());
     redisUrl = redis.url;
   }
-  return { natsUrl: nats.url, ...(nats.token ? { natsToken: nats.token } : {}), redisUrl, limits };
+  return { natsUrl: nats.url, deviceNatsUrl, ...(nats.token ? { natsToken: nats.token } : {}), redisUrl, limits };
+}
+
+/**
+ * Devices in namespaces reach only their bridge, not the user's NATS: a leaf node of it
+ * on the bridge address, with the run's credentials, carries their traffic there.
+ */
+async function startLeaf(o: BusOptions, upstream: { url: string; token?: string }): Promise<string> {
+  const leaf = await startNats({
+    dir: join(o.tmp, 'nats-leaf'),
+    host: o.host,
+    runId: o.runId,
+    name: `sledge-${o.runId}-local`,
+    clients: o.devices + 2,
+    logFile: join(o.logDir, 'nats-leaf.log'),
+    leafRemote: leafUrlOf(undefined, o.natsUrl!),
+    ...(upstream.token ? { token: upstream.token } : {}),
+  });
+  o.teardown.add('leaf nats-server', () => leaf.stop());
+  return leaf.url;
+}
+
+/** A leaf node joins the upstream's leafnode port, not its client port (7422 by convention). */
+export function leafUrlOf(flag: string | undefined, natsUrl: string): string {
+  const url = flag ?? process.env.NATS_LEAF_URL;
+  if (url) return url;
+  return `nats-leaf://${new URL(natsUrl).hostname}:7422`;
 }
 
 /** `nats://TOKEN@host:port` carries a token; a plain URL none. */

@@ -23,6 +23,7 @@ import { openBus, type Bus } from './bus.js';
 import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
+import { RunHosts, type HostsOptions } from './run-hosts.js';
 
 export interface Progress {
   turnsDone: number;
@@ -42,6 +43,8 @@ export interface EmulationOptions {
   /** Actor start-up: `ready` of `total` processes have announced themselves. */
   onStarting?: (ready: number, total: number) => void;
   onStatus?: (line: string) => void;
+  /** `--agents`: devices on other hosts (DESIGN.md 4.8). */
+  agents?: HostsOptions;
 }
 
 export interface RunResult {
@@ -79,6 +82,7 @@ export class Emulation {
   private store: RunStore | undefined;
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
+  private readonly hosts: RunHosts;
   /** Wall seconds per stage, for summary.json and bench:scale. */
   readonly stages: Record<string, number> = {};
   private stageStart = performance.now();
@@ -97,6 +101,7 @@ export class Emulation {
     this.files = new RunFiles(opts.outDir ?? join('runs', this.runId));
     this.subjects = new Subjects(this.runId);
     this.status = opts.onStatus ?? (() => undefined);
+    this.hosts = new RunHosts(system.config.devices, opts.agents);
   }
 
   get signal(): AbortSignal {
@@ -114,11 +119,12 @@ export class Emulation {
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
     this.network = await chooseNetwork(config);
     this.status(`network: ${this.network.mode} (${this.network.reason})`);
-    if (this.network.mode === 'tc') {
+    const localDevices = this.hosts.localDevices;
+    if (this.network.mode === 'tc' && localDevices.length > 0) {
       this.limits = raiseHostLimits(config.devices.length, join(tmp, 'host-limits.json'));
       this.teardown.add('host limits', () => this.limits!.restore());
       const portsPerBridge = Number(process.env.SLEDGE_BRIDGE_PORTS) || undefined;
-      this.topology = await createTopology({ runId: this.runId, deviceIds: config.devices.map((d) => d.id), ...(portsPerBridge ? { portsPerBridge } : {}) });
+      this.topology = await createTopology({ runId: this.runId, deviceIds: localDevices, ...(portsPerBridge ? { portsPerBridge } : {}) });
       this.teardown.add('network topology', () => this.topology!.destroy());
     }
     this.stage('network');
@@ -136,6 +142,8 @@ export class Emulation {
     this.teardown.add('coordinator NATS connection', () => this.nc!.close());
     this.store = await RunStore.open(this.bus.redisUrl, this.runId);
     this.teardown.add('redis connection', () => this.store!.close());
+    this.teardown.add('agents', () => this.hosts.close());
+    await this.hosts.open(this.nc, { runId: this.runId, mode: this.network.mode, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), env: sharedEnv(this.actorEnv('server')), onLost: (e) => this.fail(e) });
     this.stage('bus');
   }
 
@@ -154,7 +162,7 @@ export class Emulation {
     this.teardown.add('actor processes', () => pool.stop());
     await pool.listen();
     const local: Placement = new LocalPlacement(this.topology);
-    const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: local }))];
+    const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: this.hosts.placement(d.id, local) }))];
     await pool.start(specs, this.signal);
     this.stage('actors');
     this.status(`${pool.children.size} actor processes ready in ${this.stages.actors} s`);
@@ -163,7 +171,7 @@ export class Emulation {
   private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
-      SLEDGE_NATS_URL: this.bus!.natsUrl,
+      SLEDGE_NATS_URL: actor === 'server' ? this.bus!.natsUrl : this.bus!.deviceNatsUrl,
       SLEDGE_NATS_TOKEN: this.bus!.natsToken ?? '',
       SLEDGE_RUN_ID: this.runId,
       SLEDGE_ACTOR: actor,
@@ -181,7 +189,7 @@ export class Emulation {
   /** The round loop; resolves when every turn is recorded, rejects when the run is aborted. */
   async run(): Promise<void> {
     const { config } = this.system;
-    const links = new Map<string, Link>(config.devices.map((d) => [d.id, this.topology ? this.topology.link(d.id) : new PacedLink(d.id)]));
+    const links = new Map<string, Link>(config.devices.map((d) => [d.id, this.hosts.link(d.id, () => (this.topology ? this.topology.link(d.id) : new PacedLink(d.id)))]));
     const turnsTotal = config.rounds * config.devices.length;
     this.files.writeJson('manifest.json', this.manifest());
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest() });
@@ -218,6 +226,7 @@ export class Emulation {
         hostLimits: this.limits?.changes ?? [],
         bus: this.bus?.limits ?? {},
       },
+      ...this.hosts.manifest(),
     };
   }
 
@@ -250,6 +259,12 @@ export class Emulation {
     await this.store?.end(state, summary).catch(() => undefined);
     return { runId: this.runId, dir: this.files.dir, status: state, ...(error ? { error } : {}), records: this.records, summary };
   }
+}
+
+/** What every actor of the run is told alike, wherever it runs. */
+function sharedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys = ['SLEDGE_WORKLOAD', 'SLEDGE_SEED', 'SLEDGE_IMPAIRMENT'] as const;
+  return Object.fromEntries(keys.map((k) => [k, env[k] ?? '']));
 }
 
 /** The slowest rate any transfer of the run gets, in wall bit/s (rates × payloadScale / timeScale). */

@@ -30,6 +30,12 @@ export interface NatsOptions {
   writeDeadlineS?: number;
   /** Clients the run will have (devices, server, coordinator): sets max_connections and the file limit. */
   clients?: number;
+  /** The run's credentials, when the server joins an existing bus (a leaf node) instead of making its own. */
+  token?: string;
+  /** `server_name` (unique on a bus); default `sledge-<runId>`. */
+  name?: string;
+  /** A leaf node of this upstream (`nats-leaf://[user:pass@]host:port`, its leafnode port): DESIGN.md 4.8. */
+  leafRemote?: string;
 }
 
 export const DEFAULT_WRITE_DEADLINE_S = 120;
@@ -61,7 +67,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   const confFile = join(opts.dir, 'nats.conf');
   const logFile = opts.logFile ?? join(opts.dir, 'nats.log');
   await mkdir(dirname(logFile), { recursive: true });
-  const token = randomBytes(24).toString('hex');
+  const token = opts.token ?? randomBytes(24).toString('hex');
   const writeDeadlineS = opts.writeDeadlineS ?? DEFAULT_WRITE_DEADLINE_S;
   const maxConnections = natsMaxConnections(opts.clients ?? 0);
   const wrapper = raiseOpenFiles(maxConnections + 64, await findExecutable('prlimit'));
@@ -72,7 +78,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS, maxConnections }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, name: opts.name ?? `sledge-${opts.runId}`, writeDeadlineS, maxConnections, ...(opts.leafRemote ? { leafRemote: opts.leafRemote } : {}) }), { mode: 0o600 });
       return [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
@@ -90,10 +96,10 @@ export function natsMaxConnections(clients: number): number {
   return Math.max(1024, 2 * clients + 64);
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number; maxConnections: number }): string {
+function natsConfig(c: { host: string; port: number; token: string; logFile: string; name: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
-    `server_name: ${JSON.stringify(`sledge-${c.runId}`)}`,
+    `server_name: ${JSON.stringify(c.name)}`,
     `listen: ${JSON.stringify(hostPort(c.host, c.port))}`,
     `authorization { token: ${JSON.stringify(c.token)} }`,
     'max_payload: 1MB',
@@ -103,6 +109,7 @@ function natsConfig(c: { host: string; port: number; token: string; logFile: str
     `max_subscriptions: 1000`,
     `write_deadline: "${c.writeDeadlineS}s"`,
     `log_file: ${JSON.stringify(c.logFile)}`,
+    ...(c.leafRemote ? [`leafnodes { remotes: [ { url: ${JSON.stringify(c.leafRemote)} } ] }`] : []),
     '',
   ].join('\n');
 }
