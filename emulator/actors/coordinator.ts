@@ -17,6 +17,10 @@ export interface CoordinatorOptions {
   onTurn: (record: TurnRecord, index: number) => Promise<void>;
   /** Called as a turn starts, for progress display. */
   onTurnStart?: (turn: PlannedTurn, index: number) => void;
+  /** `round/device` of turns finished before a resume: skipped, the rest keep their plan. */
+  done?: ReadonlySet<string>;
+  /** Runs a turn's attempts (attempt n gets the signal that abandons it) until one is recorded: re-runs after a bus outage. */
+  retry?: (attempt: (signal: AbortSignal, n: number) => Promise<TurnRecord>, signal: AbortSignal) => Promise<TurnRecord>;
 }
 
 /**
@@ -42,18 +46,20 @@ export class Coordinator {
   }
 
   async run(signal: AbortSignal): Promise<number> {
-    let index = 0;
+    const { done, retry } = this.options;
+    let index = done?.size ?? 0;
     for (const planned of planTurns(this.system, this.strategy)) {
       if (signal.aborted) break;
+      if (done?.has(`${planned.round}/${planned.device}`)) continue;
       this.options.onTurnStart?.(planned, index);
-      const record = await this.runTurn(planned, signal);
+      const record = retry ? await retry((s, n) => this.runTurn(planned, s, n), signal) : await this.runTurn(planned, signal, 0);
       index++;
       await this.options.onTurn(record, index);
     }
     return index;
   }
 
-  private async runTurn(planned: PlannedTurn, signal: AbortSignal): Promise<TurnRecord> {
+  private async runTurn(planned: PlannedTurn, signal: AbortSignal, attempt: number): Promise<TurnRecord> {
     const { config, split } = this.system;
     const { timeScale, payloadScale } = config.emulation;
     const I = config.training.iterations;
@@ -62,7 +68,7 @@ export class Coordinator {
     await link.setRates(wallRate(planned.rateUpBps), wallRate(planned.rateDownBps));
     const paced = pacing(link);
     const pad = link.padding();
-    const turn = { round: planned.round, device: planned.device };
+    const turn = { round: planned.round, device: planned.device, ...(attempt ? { attempt } : {}) };
     const bytes = {
       adapterBytes: Math.round(split.adapterBytes(planned.cut) * payloadScale),
       smashedBytes: Math.round(split.smashedBytes * payloadScale),
@@ -95,11 +101,11 @@ export class Coordinator {
       timeoutMs: turnTimeoutMs,
     }, turnTimeoutMs, signal);
     if (reply.kind !== 'report') throw new RunError(`device ${planned.device}: unexpected reply to a turn`);
-    return this.record(planned, reply, (performance.now() - started) / 1000);
+    return { ...this.record(planned, reply, (performance.now() - started) / 1000), retries: attempt };
   }
 
   /** Measured phases in emulated seconds, and the energies they imply. */
-  private record(planned: PlannedTurn, report: TurnReportMsg, coordinatorWallS: number): TurnRecord {
+  private record(planned: PlannedTurn, report: TurnReportMsg, coordinatorWallS: number): Omit<TurnRecord, 'retries'> {
     const { config } = this.system;
     const { timeScale } = config.emulation;
     // turns run one after another here, so no job ever queues for the GPU: serverWait is 0

@@ -7,7 +7,8 @@ import { hostFacts } from '../agent/facts.js';
 import { listAgents } from '../agent/list.js';
 import { AGENT_NAME } from '../agent/protocol.js';
 import { UsageError } from '../errors.js';
-import { leafUrlOf, splitNatsUrl } from '../launcher/bus.js';
+import { splitNatsUrl } from '../launcher/bus.js';
+import { leafRemoteUrl } from '../launcher/leaf.js';
 import { abortOnSignals } from '../terminal/signals.js';
 
 interface AgentCliOptions {
@@ -66,7 +67,7 @@ async function serveAgent(opts: AgentCliOptions): Promise<void> {
   const nc = await connect({ servers: url, ...(token ? { token } : {}), name: `sledge-agent-${name}`, maxReconnectAttempts: -1, waitOnFirstConnect: true });
   const facts = await hostFacts(name, skew);
   const log = (line: string) => process.stderr.write(`${new Date().toISOString()} agent ${name}: ${line}\n`);
-  const agent = new Agent({ facts, nc, leafUrl: leafUrlOf(opts.leaf, natsUrl), logRoot: resolve(opts.logs), heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, log });
+  const agent = new Agent({ facts, nc, leafUrl: leafRemoteUrl(natsUrl, opts.leaf ?? process.env.NATS_LEAF_URL), logRoot: resolve(opts.logs), heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, log });
   const signals = abortOnSignals();
   await agent.serve();
   log(`serving on ${url} (${facts.network}, sledge ${facts.version}${skew ? `, clock skewed by ${skew} ms` : ''})`);

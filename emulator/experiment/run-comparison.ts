@@ -63,6 +63,7 @@ export async function runComparison(opts: ComparisonOptions): Promise<Comparison
       outDir: join(dir, sub),
       ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
       ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+      ...(process.env.NATS_LEAF_URL ? { natsLeafUrl: process.env.NATS_LEAF_URL } : {}),
       ...(opts.agents ? { agents: opts.agents } : {}),
       signal: opts.signal,
       onProgress: progress.update,

@@ -1,16 +1,20 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_CHUNK_BYTES } from '../transport/transfer.js';
 import { openFilesLimit } from '../servers/fd-limit.js';
 import { natsMaxConnections, startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
 import { startRedis } from '../servers/redis-server.js';
+import type { ServerHandle } from '../servers/start-server.js';
+import { supervise, type RestartEvent } from '../servers/supervisor.js';
 import type { Teardown } from '../teardown.js';
+import { checkLeaf, leafRemoteUrl } from './leaf.js';
 
 /** Where the run's NATS and Redis are: the user's (NATS_URL, REDIS_URL) or its own. */
 export interface Bus {
   natsUrl: string;
-  /** Where the local devices connect: natsUrl, or a leaf node on the bridge when the bus is the user's (DESIGN.md 4.8). */
-  deviceNatsUrl: string;
   natsToken?: string;
+  /** Where devices connect: the same, or a leaf node on their bridge when they cannot reach NATS_URL (tc mode). */
+  deviceNatsUrl: string;
+  deviceNatsToken?: string;
   redisUrl: string;
   /** Limits the embedded nats-server was given, for the manifest. */
   limits: Record<string, number | string>;
@@ -26,60 +30,77 @@ export interface BusOptions {
   slowestWallRateBps: number;
   /** Where the servers' own logs go (the run's logs/ directory). */
   logDir: string;
+  /** Where the embedded Redis keeps the run (AOF): the run directory, so that it outlives the launcher. */
+  redisDir: string;
   natsUrl?: string;
+  /** The user's leafnodes listener, for a leaf node in tc mode (default: NATS_URL's host, port 7422). */
+  natsLeafUrl?: string;
   redisUrl?: string;
   teardown: Teardown;
+  /** A supervised server was restarted (or a restart failed); DESIGN.md 4.7. */
+  onRestart?: (e: RestartEvent) => void;
+  /** A server stayed down despite every restart. */
+  onGiveUp?: (line: string) => void;
 }
 
-/** Starts what the user did not give; everything started is registered for teardown. */
+/** Restarts are bounded in time by the run's bus deadline, not in number: a long run may see many. */
+const MAX_RESTARTS = 1000;
+
+/** Starts what the user did not give; everything started is registered for teardown and supervised. */
 export async function openBus(o: BusOptions): Promise<Bus> {
   const limits: Bus['limits'] = {};
+  const writeDeadlineS = writeDeadlineSeconds(DEFAULT_CHUNK_BYTES, o.slowestWallRateBps);
   let nats: { url: string; token?: string };
-  if (o.natsUrl) nats = splitNatsUrl(o.natsUrl);
-  else {
-    const writeDeadlineS = writeDeadlineSeconds(DEFAULT_CHUNK_BYTES, o.slowestWallRateBps);
-    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-server.log') });
-    o.teardown.add('nats-server', () => embedded.stop());
+  let devices: { url: string; token?: string };
+  if (o.natsUrl) {
+    nats = splitNatsUrl(o.natsUrl);
+    devices = nats;
+    // A device namespace routes only to its bridge: whatever host NATS_URL names, devices reach it through the leaf.
+    if (!isLoopback(o.host)) {
+      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, name: `sledge-${o.runId}-local`, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
+      await checkLeaf(nats, leaf);
+      devices = { url: leaf.url, token: leaf.token };
+      limits.natsLeaf = leaf.url;
+    }
+  } else {
+    const embedded = await startSupervised(o, 'nats-server', () => startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-server.log') }));
     nats = { url: embedded.url, token: embedded.token };
+    devices = nats;
     limits.natsWriteDeadlineS = writeDeadlineS;
     limits.natsMaxConnections = natsMaxConnections(o.devices + 2);
     const fds = openFilesLimit();
     if (fds) limits.openFilesSoftLimit = fds.soft;
   }
-  const deviceNatsUrl = o.natsUrl && o.host !== '127.0.0.1' ? await startLeaf(o, nats) : nats.url;
   let redisUrl = o.redisUrl;
   if (!redisUrl) {
-    const redis = await startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId, logFile: join(o.logDir, 'redis-server.log') });
-    o.teardown.add('redis-server', () => redis.stop());
+    // absolute paths: redis-server changes into its data directory before it opens its log
+    const redis = await startSupervised(o, 'redis-server', () => startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId, logFile: resolve(o.logDir, 'redis-server.log'), persistDir: resolve(o.redisDir) }));
     redisUrl = redis.url;
   }
-  return { natsUrl: nats.url, deviceNatsUrl, ...(nats.token ? { natsToken: nats.token } : {}), redisUrl, limits };
+  return {
+    natsUrl: nats.url,
+    ...(nats.token ? { natsToken: nats.token } : {}),
+    deviceNatsUrl: devices.url,
+    ...(devices.token ? { deviceNatsToken: devices.token } : {}),
+    redisUrl,
+    limits,
+  };
 }
 
-/**
- * Devices in namespaces reach only their bridge, not the user's NATS: a leaf node of it
- * on the bridge address, with the run's credentials, carries their traffic there.
- */
-async function startLeaf(o: BusOptions, upstream: { url: string; token?: string }): Promise<string> {
-  const leaf = await startNats({
-    dir: join(o.tmp, 'nats-leaf'),
-    host: o.host,
-    runId: o.runId,
-    name: `sledge-${o.runId}-local`,
-    clients: o.devices + 2,
-    logFile: join(o.logDir, 'nats-leaf.log'),
-    leafRemote: leafUrlOf(undefined, o.natsUrl!),
-    ...(upstream.token ? { token: upstream.token } : {}),
+/** Starts a server, registers its stop, and restarts it on the same address whenever it dies. */
+async function startSupervised<S extends ServerHandle>(o: BusOptions, what: string, start: () => Promise<S>): Promise<S> {
+  const server = await start();
+  o.teardown.add(what, () => server.stop());
+  supervise(server, {
+    maxRestarts: MAX_RESTARTS,
+    onRestart: (e) => o.onRestart?.({ ...e, server: what }),
+    onGiveUp: (e) => o.onGiveUp?.(`${what} died and could not be restarted after ${e.attempts} attempts`),
   });
-  o.teardown.add('leaf nats-server', () => leaf.stop());
-  return leaf.url;
+  return server;
 }
 
-/** A leaf node joins the upstream's leafnode port, not its client port (7422 by convention). */
-export function leafUrlOf(flag: string | undefined, natsUrl: string): string {
-  const url = flag ?? process.env.NATS_LEAF_URL;
-  if (url) return url;
-  return `nats-leaf://${new URL(natsUrl).hostname}:7422`;
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
 }
 
 /** `nats://TOKEN@host:port` carries a token; a plain URL none. */
@@ -92,3 +113,4 @@ export function splitNatsUrl(url: string): { url: string; token?: string } {
   }
   return { url };
 }
+

@@ -28,14 +28,18 @@ export interface NatsOptions {
   runId: string;
   /** Seconds; derive it from the plan with `writeDeadlineSeconds`. Default 120. */
   writeDeadlineS?: number;
+  /**
+   * Makes it a leaf node of this remote (`nats-leaf://[cred@]host:port`, the remote's
+   * leafnodes listener): its clients (devices in their namespaces, which cannot reach the
+   * remote) and the remote's share subjects (DESIGN.md 4.8).
+   */
+  leafRemote?: string;
   /** Clients the run will have (devices, server, coordinator): sets max_connections and the file limit. */
   clients?: number;
-  /** The run's credentials, when the server joins an existing bus (a leaf node) instead of making its own. */
+  /** The run's credentials, when the leaf's clients must use them (an agent's devices, DESIGN.md 4.8). */
   token?: string;
-  /** `server_name` (unique on a bus); default `sledge-<runId>`. */
+  /** `server_name`, unique on a bus (leaf nodes of one run on several hosts); default `sledge-<runId>`. */
   name?: string;
-  /** A leaf node of this upstream (`nats-leaf://[user:pass@]host:port`, its leafnode port): DESIGN.md 4.8. */
-  leafRemote?: string;
 }
 
 export const DEFAULT_WRITE_DEADLINE_S = 120;
@@ -78,7 +82,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, name: opts.name ?? `sledge-${opts.runId}`, writeDeadlineS, maxConnections, ...(opts.leafRemote ? { leafRemote: opts.leafRemote } : {}) }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, name: opts.name ?? `sledge-${opts.runId}`, writeDeadlineS, maxConnections, leafRemote: opts.leafRemote }), { mode: 0o600 });
       return [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
@@ -96,7 +100,7 @@ export function natsMaxConnections(clients: number): number {
   return Math.max(1024, 2 * clients + 64);
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; name: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string }): string {
+function natsConfig(c: { host: string; port: number; token: string; logFile: string; name: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string | undefined }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
     `server_name: ${JSON.stringify(c.name)}`,
@@ -109,7 +113,8 @@ function natsConfig(c: { host: string; port: number; token: string; logFile: str
     `max_subscriptions: 1000`,
     `write_deadline: "${c.writeDeadlineS}s"`,
     `log_file: ${JSON.stringify(c.logFile)}`,
-    ...(c.leafRemote ? [`leafnodes { remotes: [ { url: ${JSON.stringify(c.leafRemote)} } ] }`] : []),
+    // reconnect: a remote that restarts is rejoined within a second
+    ...(c.leafRemote ? [`leafnodes { reconnect: 1, remotes = [ { url: ${JSON.stringify(c.leafRemote)} } ] }`] : []),
     '',
   ].join('\n');
 }
