@@ -19,6 +19,7 @@ import { summarizeRun, type RunSummary } from '../records/run-summary.js';
 import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
+import { CrashSupervisor } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
@@ -79,6 +80,7 @@ export class Emulation {
   private store: RunStore | undefined;
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
+  private crashes: CrashSupervisor | undefined;
 
   constructor(
     readonly system: SystemModel,
@@ -173,8 +175,11 @@ export class Emulation {
     const turnsTotal = config.rounds * config.devices.length;
     this.files.writeJson('manifest.json', this.manifest());
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest() });
+    this.crashes = new CrashSupervisor(this.pool!);
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
+      supervision: this.crashes,
+      onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
         this.records.push(record);
@@ -216,7 +221,7 @@ export class Emulation {
   summary(state: RunResult['status'], error?: Error): RunSummary {
     const { config } = this.system;
     const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, rejected, error: error?.message });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [] });
   }
 
   async end(state: RunResult['status'], error?: Error): Promise<RunResult> {

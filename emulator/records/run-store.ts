@@ -50,7 +50,7 @@ export class RunStore {
   async turn(record: TurnRecord, turnsDone: number): Promise<void> {
     await this.redis
       .multi()
-      .xadd(keys.turns(this.runId), '*', 'round', record.round, 'device', record.device, 'record', JSON.stringify(record))
+      .xadd(keys.turns(this.runId), '*', 'round', record.round, 'device', record.device, 'status', record.status, 'record', JSON.stringify(record))
       .hset(keys.run(this.runId), { round: record.round, turnsDone })
       .exec();
   }
