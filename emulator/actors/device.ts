@@ -86,7 +86,9 @@ export class DeviceActor extends Actor {
     let t0 = performance.now();
     // a scheduled fault acts at its phase's first start only
     const starting = async (phase: Phase, i = 1) => {
-      if (turn.crashAt === phase && i === 1) await crashNow(nc, subjects, turn.turn, phase, p, toHostMs(t0));
+      if (turn.crashAt !== phase || i !== 1) return;
+      p.total = performance.now() - t0;
+      await crashNow(nc, subjects, turn.turn, phase, p, toHostMs(t0));
     };
     const outage = (phase: Phase, at: number, i = 1) =>
       turn.outage?.phase === phase && i === 1 ? startOutage(nc, subjects, turn.turn, turn.outage, at, timeoutMs) : Promise.resolve({ holdMs: 0, padBytes: 0 });
