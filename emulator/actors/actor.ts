@@ -82,6 +82,9 @@ function rejectionKind(reason: string): string {
   if (reason === 'not JSON' || reason === 'too large') return reason.replace(' ', '-');
   if (reason.startsWith('subscription error')) return 'subscription-error';
   if (reason.startsWith('no prepared turn')) return 'unknown-turn';
+  if (reason.startsWith('busy')) return 'busy';
+  if (reason.startsWith('turn for another device')) return 'other-device';
+  if (reason.startsWith('already prepared')) return 'duplicate-turn';
   if (reason.includes('unknown key')) return 'unknown-key';
   if (reason.includes('kind: expected')) return 'unknown-kind';
   return 'invalid';

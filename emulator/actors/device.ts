@@ -16,6 +16,8 @@ function toHostMs(localMs: number): number {
   return hostNowMs() - (performance.now() - localMs);
 }
 
+const MAX_QUEUED_TURNS = 4;
+
 interface Notice {
   /** When the server's compute ended (performance.now() ms of this process). */
   doneAt: number;
@@ -36,6 +38,14 @@ interface Notice {
  */
 export class DeviceActor extends Actor {
   private readonly notices = new Mailbox<Notice>();
+  /**
+   * A device runs one turn at a time: turn messages queue behind the one in progress (a
+   * stray one fails fast and must not make the real one fail), at most a few deep.
+   */
+  private queue: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** What the turn in progress waits for, so that a failed turn stops waiting at once. */
+  private readonly pending: string[] = [];
 
   constructor(
     private readonly deviceId: string,
@@ -64,12 +74,33 @@ export class DeviceActor extends Actor {
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     if (m.value.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     const turn = m.value;
+    if (turn.turn.device !== this.deviceId) return this.reject(msg, 'control', `turn for another device`);
+    if (this.queued >= MAX_QUEUED_TURNS) return this.reject(msg, 'control', 'busy with other turns');
+    this.queued++;
+    const previous = this.queue;
+    let done!: () => void;
+    this.queue = new Promise((r) => (done = r));
+    await previous;
     try {
       msg.respond(encode(await this.runTurn(turn)));
     } catch (err) {
       this.deps.log('error', 'turn failed', { turn: turn.turn, error: (err as Error).message });
       msg.respond(encode({ kind: 'error', message: `device ${this.deviceId}: ${(err as Error).message}` }));
+    } finally {
+      for (const tag of this.pending.splice(0)) {
+        this.receiver.cancel(tag, 'turn failed');
+        this.notices.cancel(tag);
+      }
+      this.queued--;
+      done();
     }
+  }
+
+  /** A wait of this turn: remembered for cancelling, and never an unhandled rejection if the turn fails first. */
+  private waitFor<T>(tag: string, wait: Promise<T>): Promise<T> {
+    this.pending.push(tag);
+    wait.catch(() => undefined);
+    return wait;
   }
 
   private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number, holdMs = 0) {
@@ -94,7 +125,7 @@ export class DeviceActor extends Actor {
       turn.outage?.phase === phase && i === 1 ? startOutage(nc, subjects, turn.turn, turn.outage, at, timeoutMs) : Promise.resolve({ holdMs: 0, padBytes: 0 });
 
     await starting('adapterDown');
-    const adapters = this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs);
+    const adapters = this.waitFor(tags.adaptersDown(turn.turn), this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs));
     const reply = await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
     const sending = decode(adaptersSendingMsg, reply.data);
     if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
@@ -109,8 +140,8 @@ export class DeviceActor extends Actor {
       p.deviceForward += forwardDone - mark;
 
       await starting('uplink', i);
-      const gradient = this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs);
-      const notice = this.notices.take(tags.gradient(turn.turn, i), timeoutMs);
+      const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
+      const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
       const hold = await outage('uplink', forwardDone, i);
       const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes + hold.padBytes, turn.upRateBps, timeoutMs, hold.holdMs);
       p.uplink += sent.deliveredAt - forwardDone;

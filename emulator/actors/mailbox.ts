@@ -4,6 +4,12 @@
  */
 export class Mailbox<T> {
   private readonly values = new Map<string, T>();
+
+  /** Values nobody took are kept up to `maxValues` (oldest dropped): a flood of notices for turns that never come cannot grow it. */
+  constructor(private readonly maxValues = 256) {}
+
+  /** Values dropped unclaimed so far. */
+  dropped = 0;
   private readonly waiters = new Map<string, { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
   put(key: string, value: T): void {
@@ -13,7 +19,12 @@ export class Mailbox<T> {
       clearTimeout(waiter.timer);
       waiter.resolve(value);
     } else {
+      this.values.delete(key);
       this.values.set(key, value);
+      if (this.values.size > this.maxValues) {
+        this.values.delete(this.values.keys().next().value as string);
+        this.dropped++;
+      }
     }
   }
 
@@ -30,6 +41,15 @@ export class Mailbox<T> {
       }, timeoutMs);
       this.waiters.set(key, { resolve, reject, timer });
     });
+  }
+
+  /** Stops waiting for `key` (its turn failed). */
+  cancel(key: string): void {
+    const w = this.waiters.get(key);
+    if (!w) return;
+    this.waiters.delete(key);
+    clearTimeout(w.timer);
+    w.reject(new Error(`cancelled while waiting for ${key}`));
   }
 
   /** Fails every waiter, e.g. when the actor shuts down mid-turn. */

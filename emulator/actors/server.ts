@@ -11,6 +11,8 @@ import { startOutage } from './turn-faults.js';
 
 /** A turn may wait this long for its next payload; the coordinator's turn timeout is the real bound. */
 const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
+/** Turns prepared and not finished, at most: parallel mode prepares one per device of a round. */
+const MAX_PREPARED = 2048;
 
 /**
  * The edge server (DESIGN.md 4.1): the adapter hub and the GPU. For each turn it sends
@@ -50,7 +52,9 @@ export class ServerActor extends Actor {
     }
     const key = turnKey(c.turn);
     if (c.kind === 'prepare') {
+      if (this.turns.has(key)) return this.reject(msg, 'control', `already prepared: ${key}`);
       this.turns.set(key, c);
+      if (this.turns.size > MAX_PREPARED) this.forgetOldestTurn();
       msg.respond(encode({ kind: 'ok' }));
       void this.serveTurn(c).catch((err) => {
         // a discarded turn's waits fail on purpose
@@ -70,6 +74,15 @@ export class ServerActor extends Actor {
     void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
+  }
+
+  /** A flood of prepares for turns that never come cannot grow the hub: the oldest unfinished one is given up. */
+  private forgetOldestTurn(): void {
+    const [key, turn] = this.turns.entries().next().value as [string, PrepareMsg];
+    this.turns.delete(key);
+    for (let i = 1; i <= turn.iterations; i++) this.receiver.cancel(tags.smashed(turn.turn, i), 'turn given up');
+    this.receiver.cancel(tags.adaptersUp(turn.turn), 'turn given up');
+    this.deps.log('warn', 'gave up an unfinished prepared turn', { turn: key });
   }
 
   /** A crashed turn: nothing more is sent or computed for it, and its adapters never reach the hub. */

@@ -13,12 +13,18 @@ const UNBUNDLED = new URL('../actors/main.js', import.meta.url).pathname;
 
 export const DEVICE_V8_FLAGS = ['--max-semi-space-size=1', '--lite-mode', '--single-threaded'] as const;
 
+/** SLEDGE_DEVICE_V8_FLAGS (space-separated) replaces them, for measuring other choices. */
+function deviceFlags(): string[] {
+  const custom = process.env.SLEDGE_DEVICE_V8_FLAGS;
+  return custom === undefined ? [...DEVICE_V8_FLAGS] : custom.split(' ').filter((f) => /^--[a-z0-9-]+(=[\w.-]+)?$/.test(f));
+}
+
 export function actorEntry(): string {
   return existsSync(BUNDLE) ? BUNDLE : UNBUNDLED;
 }
 
 /** The server is one process and does the timed GPU work: it keeps V8's defaults. */
 export function actorCommand(actor: string): string[] {
-  const flags = actor === 'server' ? [] : [...DEVICE_V8_FLAGS];
+  const flags = actor === 'server' ? [] : deviceFlags();
   return [process.execPath, ...flags, actorEntry()];
 }

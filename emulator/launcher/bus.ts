@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { DEFAULT_CHUNK_BYTES } from '../transport/transfer.js';
-import { startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
+import { openFilesLimit } from '../servers/fd-limit.js';
+import { natsMaxConnections, startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
 import { startRedis } from '../servers/redis-server.js';
 import type { Teardown } from '../teardown.js';
 
@@ -35,10 +36,13 @@ export async function openBus(o: BusOptions): Promise<Bus> {
   if (o.natsUrl) nats = splitNatsUrl(o.natsUrl);
   else {
     const writeDeadlineS = writeDeadlineSeconds(DEFAULT_CHUNK_BYTES, o.slowestWallRateBps);
-    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, logFile: join(o.logDir, 'nats-server.log') });
+    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-server.log') });
     o.teardown.add('nats-server', () => embedded.stop());
     nats = { url: embedded.url, token: embedded.token };
     limits.natsWriteDeadlineS = writeDeadlineS;
+    limits.natsMaxConnections = natsMaxConnections(o.devices + 2);
+    const fds = openFilesLimit();
+    if (fds) limits.openFilesSoftLimit = fds.soft;
   }
   let redisUrl = o.redisUrl;
   if (!redisUrl) {

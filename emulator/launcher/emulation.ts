@@ -81,6 +81,15 @@ export class Emulation {
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
   private crashes: CrashSupervisor | undefined;
+  /** Wall seconds per stage, for summary.json and bench:scale. */
+  readonly stages: Record<string, number> = {};
+  private stageStart = performance.now();
+
+  private stage(name: string): void {
+    const now = performance.now();
+    this.stages[name] = Number(((now - this.stageStart) / 1000).toFixed(3));
+    this.stageStart = now;
+  }
 
   constructor(
     readonly system: SystemModel,
@@ -114,6 +123,7 @@ export class Emulation {
       this.topology = await createTopology({ runId: this.runId, deviceIds: config.devices.map((d) => d.id), ...(portsPerBridge ? { portsPerBridge } : {}) });
       this.teardown.add('network topology', () => this.topology!.destroy());
     }
+    this.stage('network');
     this.bus = await openBus({
       ...this.opts,
       runId: this.runId,
@@ -128,6 +138,7 @@ export class Emulation {
     this.teardown.add('coordinator NATS connection', () => this.nc!.close());
     this.store = await RunStore.open(this.bus.redisUrl, this.runId);
     this.teardown.add('redis connection', () => this.store!.close());
+    this.stage('bus');
   }
 
   /** The edge server and one process per device, placed and started a few at a time. */
@@ -147,7 +158,8 @@ export class Emulation {
     const local: Placement = new LocalPlacement(this.topology);
     const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: local }))];
     await pool.start(specs, this.signal);
-    this.status(`${pool.children.size} actor processes ready`);
+    this.stage('actors');
+    this.status(`${pool.children.size} actor processes ready in ${this.stages.actors} s`);
   }
 
   private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
@@ -190,7 +202,9 @@ export class Emulation {
     });
     await coordinator.run(this.signal);
     if (this.signal.aborted) throw this.signal.reason;
+    this.stage('turns');
     this.rejected = await this.pool!.shutdown();
+    this.stage('shutdown');
   }
 
   private manifest() {
@@ -215,17 +229,28 @@ export class Emulation {
   /** Undoes everything; returns what could not be undone, one line each. */
   async stop(): Promise<string[]> {
     this.pool?.expectExits();
-    return this.teardown.run();
+    this.stageStart = performance.now();
+    const failures = await this.teardown.run();
+    this.stage('teardown');
+    return failures;
   }
 
   summary(state: RunResult['status'], error?: Error): RunSummary {
     const { config } = this.system;
     const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [] });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [] });
   }
+
+  /** summary.json is written before the teardown; its time is added once it is known. */
+  recordTeardown(): void {
+    if (this.lastSummary) this.files.writeJson('summary.json', { ...this.lastSummary, stages: this.stages });
+  }
+
+  private lastSummary: RunSummary | undefined;
 
   async end(state: RunResult['status'], error?: Error): Promise<RunResult> {
     const summary = this.summary(state, error);
+    this.lastSummary = summary;
     this.files.writeJson('summary.json', summary);
     await this.store?.end(state, summary).catch(() => undefined);
     return { runId: this.runId, dir: this.files.dir, status: state, ...(error ? { error } : {}), records: this.records, summary };
@@ -258,5 +283,6 @@ export async function runEmulation(system: SystemModel, strategy: Strategy, opts
   } finally {
     opts.signal.removeEventListener('abort', onExternalAbort);
     for (const f of await emulation.stop()) opts.onStatus?.(`cleanup: ${f}`);
+    emulation.recordTeardown();
   }
 }

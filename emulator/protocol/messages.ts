@@ -8,9 +8,13 @@ import { bool, byKind, nullable, num, obj, oneOf, optional, parse, record, str, 
  */
 const turnId = obj({ round: num({ int: true, min: 1 }), device: str({ min: 1, max: 200 }) });
 const wallRate = nullable(num({ gt: 0 })); // null: the kernel shapes the link (tc mode)
+// Every size and duration is bounded: a well-formed but lying message must not make an
+// actor allocate, loop or wait without limit.
 const count = num({ int: true, min: 0 });
-const seconds = num({ min: 0 });
-const bytes = num({ int: true, min: 0 });
+const seconds = num({ min: 0, max: 86_400 });
+const bytes = num({ int: true, min: 0, max: 2 ** 30 });
+const iterations = num({ int: true, min: 1, max: 10_000 });
+const cut = num({ int: true, min: 1, max: 10_000 });
 const phase = oneOf(['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp'] as const);
 const transferPhase = oneOf(['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const);
 
@@ -29,9 +33,9 @@ export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 
 export const prepareMsg = obj({
   kind: lit('prepare'),
   turn: turnId,
-  cut: num({ int: true, min: 1 }),
+  cut,
   freqHz: num({ gt: 0 }),
-  iterations: num({ int: true, min: 1 }),
+  iterations,
   /** Wall seconds of one iteration's forward+backward+head at freqHz. */
   computeWallS: seconds,
   adapterBytes: bytes,
@@ -50,8 +54,8 @@ export const prepareMsg = obj({
 export const turnMsg = obj({
   kind: lit('turn'),
   turn: turnId,
-  cut: num({ int: true, min: 1 }),
-  iterations: num({ int: true, min: 1 }),
+  cut,
+  iterations,
   forwardWallS: seconds,
   backwardWallS: seconds,
   adapterBytes: bytes,
@@ -59,7 +63,7 @@ export const turnMsg = obj({
   upRateBps: wallRate,
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
-  timeoutMs: num({ int: true, min: 1 }),
+  timeoutMs: num({ int: true, min: 1, max: 86_400_000 }),
   /** SIGKILL this process when this phase starts (a scheduled crash). */
   crashAt: optional(nullable(phase)),
   outage: optional(outage),
@@ -92,7 +96,7 @@ export const adaptersSendingMsg = obj({ kind: lit('sending'), at: hostMs });
 export const gradientNoticeMsg = obj({
   kind: lit('gradient'),
   turn: turnId,
-  iteration: num({ int: true, min: 1 }),
+  iteration: iterations,
   busyWallS: seconds,
   /** How long the job queued for the GPU, from the server's own queue timestamps. */
   waitWallS: optional(seconds),

@@ -22,6 +22,8 @@ export interface RunSummary {
   measured: Summary;
   fidelity: PhaseFidelity[];
   wallSeconds: number;
+  /** Wall seconds of each stage: network set-up, bus, actors ready, turns, teardown (filled in after it). */
+  stages: Record<string, number>;
   /** Malformed or unexpected messages the actors rejected (and survived): per actor, and per reason over all actors. */
   rejectedMessages: Record<string, number>;
   rejectedByReason: Record<string, number>;
@@ -51,6 +53,7 @@ export function summarizeRun(args: {
   records: readonly TurnRecord[];
   network: 'tc' | 'userspace';
   wallSeconds: number;
+  stages?: Record<string, number>;
   rejected: Record<string, Record<string, number>>;
   error?: string | undefined;
   restarts?: Restart[];
@@ -74,6 +77,7 @@ export function summarizeRun(args: {
     measured: side('measured'),
     fidelity: fidelity(records),
     wallSeconds: args.wallSeconds,
+    stages: args.stages ?? {},
     ...rejectionTotals(args.rejected),
     restarts: args.restarts ?? [],
   };

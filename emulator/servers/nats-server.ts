@@ -10,6 +10,7 @@ import { connect } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
 import { DEFAULT_WINDOW } from '../transport/send.js';
 import { findExecutable } from './child.js';
+import { raiseOpenFiles } from './fd-limit.js';
 import { hostPort } from './free-port.js';
 import { RunningServer, serverHandle, type ServerHandle } from './start-server.js';
 
@@ -27,6 +28,8 @@ export interface NatsOptions {
   runId: string;
   /** Seconds; derive it from the plan with `writeDeadlineSeconds`. Default 120. */
   writeDeadlineS?: number;
+  /** Clients the run will have (devices, server, coordinator): sets max_connections and the file limit. */
+  clients?: number;
 }
 
 export const DEFAULT_WRITE_DEADLINE_S = 120;
@@ -60,15 +63,17 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   await mkdir(dirname(logFile), { recursive: true });
   const token = randomBytes(24).toString('hex');
   const writeDeadlineS = opts.writeDeadlineS ?? DEFAULT_WRITE_DEADLINE_S;
+  const maxConnections = natsMaxConnections(opts.clients ?? 0);
+  const wrapper = raiseOpenFiles(maxConnections + 64, await findExecutable('prlimit'));
 
   const server = await RunningServer.start({
     name: 'nats-server',
-    bin,
+    bin: wrapper[0] ?? bin,
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS }), { mode: 0o600 });
-      return ['-c', confFile];
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS, maxConnections }), { mode: 0o600 });
+      return [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
   });
@@ -80,7 +85,12 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   });
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number }): string {
+/** Room for every client of the run, a watcher or two, and reconnects that overlap the old connection. */
+export function natsMaxConnections(clients: number): number {
+  return Math.max(1024, 2 * clients + 64);
+}
+
+function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number; maxConnections: number }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
     `server_name: ${JSON.stringify(`sledge-${c.runId}`)}`,
@@ -88,6 +98,9 @@ function natsConfig(c: { host: string; port: number; token: string; logFile: str
     `authorization { token: ${JSON.stringify(c.token)} }`,
     'max_payload: 1MB',
     'max_pending: 256MB',
+    `max_connections: ${c.maxConnections}`,
+    // one subscription per actor subject and a few inboxes each; 0 would be unlimited
+    `max_subscriptions: 1000`,
     `write_deadline: "${c.writeDeadlineS}s"`,
     `log_file: ${JSON.stringify(c.logFile)}`,
     '',

@@ -189,7 +189,7 @@ export class PayloadReceiver {
   }
 
   /** Gives up on a transfer (its sender is gone): its wait fails with `why`, its chunks so far are dropped, a completed one is forgotten. */
-  cancel(tag: string, why: string): void {
+  cancel(tag: string, why = 'cancelled'): void {
     this.unclaimed.delete(tag);
     const w = this.waiters.get(tag);
     if (w) {
