@@ -16,7 +16,8 @@ export interface Figure {
   spec: TopLevelSpec;
 }
 
-export const FIGURE_IDS = ['fig-rounds', 'fig-phases', 'fig-cuts', 'fig-fidelity', 'fig-gantt'] as const;
+/** The figures of every report; a parallel run adds 'fig-gantt'. */
+export const FIGURE_IDS = ['fig-rounds', 'fig-phases', 'fig-cuts', 'fig-fidelity'] as const;
 
 export function figuresOf(input: ReportInput): Figure[] {
   const strategies = input.runs.map((r) => r.label);
