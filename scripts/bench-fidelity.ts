@@ -6,7 +6,7 @@
  * median and p95 of |measured − predicted| in emulated seconds (the figure that means
  * something for serverWait, often predicted near 0), and the wall time. Not a test:
  * figures to read.
- * Usage: node dist/scripts/bench-fidelity.js [config] [timeScale,timeScale] [network] [parallel device counts, e.g. 10,100 or none]
+ * Usage: node dist/scripts/bench-fidelity.js [config] [timeScale,timeScale or none] [network] [parallel device counts, e.g. 10,100 or none] [parallel timeScales, default 0.05,0.2]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +19,10 @@ import { num, pct, table } from '../emulator/format/table.js';
 import { abortOnSignals } from '../emulator/terminal/signals.js';
 
 const configPath = process.argv[2] ?? 'configs/paper.json';
-const scales = (process.argv[3] ?? '0.05,0.2').split(',').map(Number);
+const scales = process.argv[3] === 'none' ? [] : (process.argv[3] ?? '0.05,0.2').split(',').map(Number);
 const network = process.argv[4] as 'tc' | 'userspace' | 'auto' | undefined;
 const parallelCounts = process.argv[5] === 'none' ? [] : (process.argv[5] ?? '10,100').split(',').map(Number);
+const parallelScales = (process.argv[6] ?? '0.05,0.2').split(',').map(Number);
 const signals = abortOnSignals();
 const out = mkdtempSync(join(tmpdir(), 'sledge-bench-fidelity-'));
 
@@ -57,7 +58,13 @@ try {
     config.emulation.timeScale = timeScale;
     await bench(config, String(timeScale));
   }
-  for (const n of parallelCounts) await bench(parallelOf(n), `parallel-${n}`);
+  for (const n of parallelCounts) {
+    for (const timeScale of parallelScales) {
+      const config = parallelOf(n);
+      config.emulation.timeScale = timeScale;
+      await bench(config, `parallel-${n}-${timeScale}`);
+    }
+  }
 } finally {
   signals.dispose();
   rmSync(out, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { planRounds, type PlannedTurn } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
@@ -52,6 +53,8 @@ export class Coordinator {
 
   async run(signal: AbortSignal): Promise<number> {
     let index = 0;
+    // a parallel round has a request per device in flight, each listening for the abort
+    setMaxListeners(4 * this.devices.size + 16, signal);
     await this.nc.flush(); // the inbox listens before any actor can ask it anything
     try {
       for (const round of planRounds(this.system, this.strategy)) {
