@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerPlan } from './commands/plan.js';
 import { registerRun } from './commands/run.js';
+import { registerResume } from './commands/resume.js';
 import { registerDoctor } from './commands/doctor.js';
 import { registerNet } from './commands/net.js';
 import { registerReport } from './commands/report.js';
@@ -19,6 +20,7 @@ program
 
 registerPlan(program);
 registerRun(program);
+registerResume(program);
 registerDoctor(program);
 registerNet(program);
 registerReport(program);

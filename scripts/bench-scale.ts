@@ -30,6 +30,8 @@ interface Row {
   turnsPerS: number;
   median: number;
   p95: number;
+  /** Median over the turns of d1..d10 only: the same turns at every N, so N is the only change. */
+  firstTen: number;
   teardown: number;
   leftovers: string;
 }
@@ -84,6 +86,18 @@ function leftovers(runId: string): string {
   return found.length ? found.join(', ') : 'none';
 }
 
+function firstTenMedian(csv: string): number {
+  const [header, ...lines] = readFileSync(csv, 'utf8').trim().split('\n');
+  const cols = (header ?? '').split(',');
+  const at = (name: string) => cols.indexOf(name);
+  const errors = lines
+    .map((l) => l.split(','))
+    .filter((r) => /^d([1-9]|10)$/.test(r[at('device')] ?? ''))
+    .map((r) => Math.abs(Number(r[at('measured_total')]) / Number(r[at('predicted_total')]) - 1))
+    .sort((a, b) => a - b);
+  return errors[Math.floor(errors.length / 2)] ?? NaN;
+}
+
 async function runOne(n: number): Promise<Row> {
   const dir = join(out, `n${n}`);
   const cfg = join(out, `scale-${n}.json`);
@@ -110,6 +124,7 @@ async function runOne(n: number): Promise<Row> {
   if (code !== 0) console.error(`N=${n}: exit ${code}: ${summary.error ?? summary.status}`);
   const total = summary.fidelity.find((f: { phase: string }) => f.phase === 'total') ?? { median: NaN, p95: NaN };
   const values = [...pss.values()].sort((a, b) => a - b);
+  const firstTen = firstTenMedian(join(dir, 'turns.csv'));
   return {
     n,
     network: summary.stages.network ?? NaN,
@@ -120,6 +135,7 @@ async function runOne(n: number): Promise<Row> {
     turnsPerS: summary.turnsDone / (summary.stages.turns ?? NaN),
     median: total.median,
     p95: total.p95,
+    firstTen,
     teardown: summary.stages.teardown ?? NaN,
     leftovers: leftovers(summary.runId),
   };
@@ -137,7 +153,7 @@ try {
 console.log(`\n${network} mode, ${base.model.preset ?? 'model'}, 1 round, timeScale ${base.emulation.timeScale}, payloadScale ${base.emulation.payloadScale}`);
 console.log(
   table(
-    ['devices', 'network s', 'ready s', 'PSS med MiB', 'PSS max MiB', 'peak mem MiB', 'turns/s', 'total median', 'total p95', 'teardown s', 'leftovers'],
-    rows.map((r) => [String(r.n), num(r.network, 3), num(r.actors, 3), num(r.pssMedian, 3), num(r.pssMax, 3), num(r.peakMiB, 4), num(r.turnsPerS, 3), pct(r.median), pct(r.p95), num(r.teardown, 3), r.leftovers]),
+    ['devices', 'network s', 'ready s', 'PSS med MiB', 'PSS max MiB', 'peak mem MiB', 'turns/s', 'total median', 'total p95', 'd1-d10 median', 'teardown s', 'leftovers'],
+    rows.map((r) => [String(r.n), num(r.network, 3), num(r.actors, 3), num(r.pssMedian, 3), num(r.pssMax, 3), num(r.peakMiB, 4), num(r.turnsPerS, 3), pct(r.median), pct(r.p95), pct(r.firstTen), num(r.teardown, 3), r.leftovers]),
   ),
 );

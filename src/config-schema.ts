@@ -88,8 +88,10 @@ export const emulationSchema = z
     network: z.enum(['auto', 'tc', 'userspace']).default('auto'),
     workload: z.enum(['sleep', 'spin']).default('sleep'),
     controlTimeoutS: positive().default(30),
+    /** How long NATS or Redis may stay unreachable before the run fails (DESIGN.md 4.7); it can then be resumed. */
+    busDownS: positive().default(60),
   })
-  .default({ timeScale: 1, payloadScale: 1, network: 'auto', workload: 'sleep', controlTimeoutS: 30 });
+  .default({ timeScale: 1, payloadScale: 1, network: 'auto', workload: 'sleep', controlTimeoutS: 30, busDownS: 60 });
 
 export const topSchema = z.strictObject({
   name: z.string().min(1).default('sledge'),

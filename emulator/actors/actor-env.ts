@@ -13,6 +13,8 @@ export interface ActorEnv {
   /** JSON of the userspace impairments (delay, jitter, loss) when netem cannot do them. */
   SLEDGE_IMPAIRMENT?: string;
   SLEDGE_SEED: number;
+  /** How long the bus may be down before the run gives up (seconds): the actor keeps reconnecting that long. */
+  SLEDGE_BUS_DOWN_S: number;
 }
 
 export function checkActorEnv(env: NodeJS.ProcessEnv): { ok: true; env: ActorEnv } | { ok: false; problems: string[] } {
@@ -29,6 +31,8 @@ export function checkActorEnv(env: NodeJS.ProcessEnv): { ok: true; env: ActorEnv
   if (workload !== 'sleep' && workload !== 'spin') problems.push('SLEDGE_WORKLOAD: "sleep" or "spin"');
   const seed = Number(env.SLEDGE_SEED ?? '1');
   if (!Number.isSafeInteger(seed) || seed < 0) problems.push('SLEDGE_SEED: a non-negative integer');
+  const busDownS = Number(env.SLEDGE_BUS_DOWN_S ?? '60');
+  if (!(busDownS > 0 && busDownS < 1e7)) problems.push('SLEDGE_BUS_DOWN_S: seconds, > 0');
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -40,6 +44,7 @@ export function checkActorEnv(env: NodeJS.ProcessEnv): { ok: true; env: ActorEnv
       SLEDGE_WORKLOAD: workload as 'sleep' | 'spin',
       ...(env.SLEDGE_IMPAIRMENT ? { SLEDGE_IMPAIRMENT: env.SLEDGE_IMPAIRMENT } : {}),
       SLEDGE_SEED: seed,
+      SLEDGE_BUS_DOWN_S: busDownS,
     },
   };
 }

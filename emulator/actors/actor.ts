@@ -10,7 +10,8 @@ export interface ActorDeps {
   subjects: Subjects;
   workload: WorkloadKind;
   log: Log;
-  impairment?: SendOptions['impairment'];
+  /** The userspace delay/jitter/loss of one transfer, its draws keyed by the transfer (tags.drawKey), never a shared sequence. */
+  impairmentFor?: (tag: string) => NonNullable<SendOptions['impairment']>;
 }
 
 /**

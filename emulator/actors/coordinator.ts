@@ -25,6 +25,10 @@ export interface CoordinatorOptions {
   supervision?: Supervision;
   /** Something went wrong outside a turn's own path (a link left held): fails the run. */
   onError?: (err: Error) => void;
+  /** `round/device` of turns finished before a resume: skipped, the rest keep their plan. */
+  done?: ReadonlySet<string>;
+  /** Runs a turn's attempts (attempt n gets the signal that abandons it) until one is recorded: re-runs after a bus outage. */
+  retry?: (attempt: (signal: AbortSignal, n: number) => Promise<TurnRecord>, signal: AbortSignal) => Promise<TurnRecord>;
 }
 
 /**
@@ -52,24 +56,26 @@ export class Coordinator {
   }
 
   async run(signal: AbortSignal): Promise<number> {
-    let index = 0;
+    const done = this.options.done;
+    let index = done?.size ?? 0;
     // a parallel round has a request per device in flight, each listening for the abort
     setMaxListeners(4 * this.devices.size + 16, signal);
     await this.nc.flush(); // the inbox listens before any actor can ask it anything
     try {
       for (const round of planRounds(this.system, this.strategy)) {
         if (signal.aborted) break;
+        // a resumed run skips what it recorded before; the rest keep their plan
+        const todo = done ? { ...round, turns: round.turns.filter((t) => !done.has(`${t.round}/${t.device}`)) } : round;
         if (this.system.config.mode === 'parallel') {
-          round.turns.forEach((t, k) => this.options.onTurnStart?.(t, index + k));
-          for (const record of await runParallelRound(this, round, signal)) await this.options.onTurn(record, ++index);
+          if (todo.turns.length === 0) continue;
+          todo.turns.forEach((t, k) => this.options.onTurnStart?.(t, index + k));
+          for (const record of await runParallelRound(this, todo, signal)) await this.options.onTurn(record, ++index);
           continue;
         }
-        for (const planned of round.turns) {
+        for (const planned of todo.turns) {
           if (signal.aborted) break;
           this.options.onTurnStart?.(planned, index);
-          const link = this.links.get(planned.device)!;
-          if (planned.status !== 'dropped') await link.setRates(this.wallRate(planned.rateUpBps), this.wallRate(planned.rateDownBps));
-          const record = await this.runTurn(planned, signal);
+          const record = await this.runSequentialTurn(planned, signal);
           await restartCrashed(this, [record], signal);
           await this.options.onTurn(record, ++index);
         }
@@ -85,23 +91,32 @@ export class Coordinator {
     return (bps * payloadScale) / timeScale;
   }
 
+  /** A sequential turn: its link set, then run — again, with the next attempt number, when a bus outage interrupted it. */
+  private runSequentialTurn(planned: PlannedTurn, signal: AbortSignal): Promise<TurnRecord> {
+    const attempt = async (s: AbortSignal, n: number) => {
+      if (planned.status !== 'dropped') await this.links.get(planned.device)!.setRates(this.wallRate(planned.rateUpBps), this.wallRate(planned.rateDownBps));
+      return this.runTurn(planned, s, n);
+    };
+    return this.options.retry ? this.options.retry(attempt, signal) : attempt(signal, 0);
+  }
+
   /** One turn on links already set: prepare the server, start the device, record what it measured. */
-  async runTurn(planned: PlannedTurn, signal: AbortSignal, started?: PreparedTurn): Promise<TurnRecord> {
+  async runTurn(planned: PlannedTurn, signal: AbortSignal, attempt = 0, started?: PreparedTurn): Promise<TurnRecord> {
     if (planned.status === 'dropped') return droppedRecord(planned);
-    const { msgs, at, doomed } = started ?? (await this.prepareTurn(planned, signal));
+    const { msgs, at, doomed } = started ?? (await this.prepareTurn(planned, signal, attempt));
     const reply = this.request(deviceActor(planned.device), msgs.turn, msgs.timeoutMs, signal);
     if (doomed) return crashedTurn(this, planned, reply, doomed, at, signal);
     const report = await reply;
     if (report.kind !== 'report') throw new RunError(`device ${planned.device}: unexpected reply to a turn`);
     const record = turnRecord(this.system, this.devices.get(planned.device)!, planned, { phases: report.phases, serverBusyWallS: report.serverBusyWallS, coordinatorWallS: (performance.now() - at) / 1000 });
-    return Object.assign(record, { startAt: report.startAt });
+    return Object.assign(record, { startAt: report.startAt, retries: attempt });
   }
 
   /** The server told of the turn (and, for a scheduled crash, the device's death expected); the device not started yet. */
-  async prepareTurn(planned: PlannedTurn, signal: AbortSignal): Promise<PreparedTurn> {
+  async prepareTurn(planned: PlannedTurn, signal: AbortSignal, attempt = 0): Promise<PreparedTurn> {
     const link = this.links.get(planned.device)!;
     const parallel = this.system.config.mode === 'parallel';
-    const msgs = turnMessages(this.system, planned, link, parallel, this.options.controlTimeoutMs);
+    const msgs = turnMessages(this.system, planned, link, { fedAvg: parallel, attempt, controlTimeoutMs: this.options.controlTimeoutMs });
     if (planned.fault?.kind === 'outage') await link.prepareOutages?.();
     const at = performance.now();
     await this.request('server', msgs.prepare, this.options.controlTimeoutMs, signal);

@@ -46,6 +46,8 @@ export class DeviceActor extends Actor {
   private queued = 0;
   /** What the turn in progress waits for, so that a failed turn stops waiting at once. */
   private readonly pending: string[] = [];
+  /** The turn in progress; a later attempt of it (a re-run after a bus outage) abandons it instead of queueing behind it. */
+  private current: { key: string; attempt: number; abort: AbortController } | undefined;
 
   constructor(
     private readonly deviceId: string,
@@ -75,15 +77,20 @@ export class DeviceActor extends Actor {
     if (m.value.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     const turn = m.value;
     if (turn.turn.device !== this.deviceId) return this.reject(msg, 'control', `turn for another device`);
+    const key = `${turn.turn.round}/${turn.turn.device}`;
+    if (this.current?.key === key && (turn.turn.attempt ?? 0) > this.current.attempt) this.abandonCurrent();
     if (this.queued >= MAX_QUEUED_TURNS) return this.reject(msg, 'control', 'busy with other turns');
     this.queued++;
     const previous = this.queue;
     let done!: () => void;
     this.queue = new Promise((r) => (done = r));
     await previous;
+    const attempt = { key, attempt: turn.turn.attempt ?? 0, abort: new AbortController() };
+    this.current = attempt;
     try {
-      msg.respond(encode(await this.runTurn(turn)));
+      msg.respond(encode(await this.runTurn(turn, attempt.abort.signal)));
     } catch (err) {
+      if (attempt.abort.signal.aborted) return void this.deps.log('info', 'turn abandoned', { turn: turn.turn });
       this.deps.log('error', 'turn failed', { turn: turn.turn, error: (err as Error).message });
       msg.respond(encode({ kind: 'error', message: `device ${this.deviceId}: ${(err as Error).message}` }));
     } finally {
@@ -91,8 +98,18 @@ export class DeviceActor extends Actor {
         this.receiver.cancel(tag, 'turn failed');
         this.notices.cancel(tag);
       }
+      if (this.current === attempt) this.current = undefined;
       this.queued--;
       done();
+    }
+  }
+
+  /** Its waits fail now and its sends stop; the re-run queued behind it then starts. */
+  private abandonCurrent(): void {
+    this.current?.abort.abort();
+    for (const tag of this.pending.splice(0)) {
+      this.receiver.cancel(tag, 'turn run again');
+      this.notices.cancel(tag);
     }
   }
 
@@ -103,13 +120,13 @@ export class DeviceActor extends Actor {
     return wait;
   }
 
-  private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number, holdMs = 0) {
-    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(holdMs > 0 ? { holdMs } : {}) };
-    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+  private send(tag: string, bytes: number, rateBps: number | null, timeoutMs: number, signal?: AbortSignal, holdMs = 0) {
+    const opts: SendOptions = { subject: this.deps.subjects.data('server'), tag, bytes, rateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}) };
+    if (this.deps.impairmentFor) opts.impairment = this.deps.impairmentFor(tag);
     return sendPayload(this.deps.nc, opts);
   }
 
-  async runTurn(turn: TurnMsg): Promise<TurnReportMsg> {
+  async runTurn(turn: TurnMsg, signal?: AbortSignal): Promise<TurnReportMsg> {
     const { timeoutMs } = turn;
     const { nc, subjects, workload } = this.deps;
     const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, serverWait: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
@@ -143,7 +160,7 @@ export class DeviceActor extends Actor {
       const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
       const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
       const hold = await outage('uplink', forwardDone, i);
-      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes + hold.padBytes, turn.upRateBps, timeoutMs, hold.holdMs);
+      const sent = await this.send(tags.smashed(turn.turn, i), turn.smashedBytes + turn.padBytes + hold.padBytes, turn.upRateBps, timeoutMs, signal, hold.holdMs);
       p.uplink += sent.deliveredAt - forwardDone;
 
       await starting('server', i);
@@ -166,7 +183,7 @@ export class DeviceActor extends Actor {
 
     await starting('adapterUp');
     const hold = await outage('adapterUp', mark);
-    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes + hold.padBytes, turn.upRateBps, timeoutMs, hold.holdMs);
+    const up = await this.send(tags.adaptersUp(turn.turn), turn.adapterBytes + turn.padBytes + hold.padBytes, turn.upRateBps, timeoutMs, signal, hold.holdMs);
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

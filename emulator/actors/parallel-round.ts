@@ -18,7 +18,7 @@ export async function runParallelRound(c: Coordinator, round: PlannedRound, sign
   const taking = round.turns.filter((t) => t.status !== 'dropped');
   await setRates(c, taking);
   const prepared = await Promise.all(taking.map((t) => c.prepareTurn(t, signal)));
-  const byDevice = new Map<string, Promise<TurnRecord>>(taking.map((t, i) => [t.device, c.runTurn(t, signal, prepared[i])]));
+  const byDevice = new Map<string, Promise<TurnRecord>>(taking.map((t, i) => [t.device, c.runTurn(t, signal, 0, prepared[i])]));
   // every turn settles before the round is judged, so that a failure leaves nothing running behind it
   const settled = await Promise.allSettled(round.turns.map((t) => byDevice.get(t.device) ?? c.runTurn(t, signal)));
   const failed = settled.find((s) => s.status === 'rejected');

@@ -6,7 +6,7 @@ import { sendPayload, type SendOptions } from '../transport/transfer.js';
 import { Actor, type ActorDeps } from './actor.js';
 import { AdapterAverage } from './fedavg.js';
 import { GpuQueue } from './gpu-queue.js';
-import { tags, type TurnRef } from './tags.js';
+import { drawKey, tags } from './tags.js';
 import { startOutage } from './turn-faults.js';
 
 /** A turn may wait this long for its next payload; the coordinator's turn timeout is the real bound. */
@@ -24,7 +24,8 @@ const MAX_PREPARED = 2048;
  * adapters the round returned.
  */
 export class ServerActor extends Actor {
-  private readonly turns = new Map<string, PrepareMsg>();
+  /** The prepared turn of each (round, device), and what abandons it when the coordinator runs it again after a bus outage. */
+  private readonly turns = new Map<string, { prepare: PrepareMsg; abort: AbortController }>();
   /** Which turn last updated each block's adapters: the hub's state, 1-based. */
   readonly adapterVersion: string[] = [];
   private readonly gpu: GpuQueue;
@@ -51,83 +52,89 @@ export class ServerActor extends Actor {
       return;
     }
     const key = turnKey(c.turn);
-    if (c.kind === 'prepare') {
-      if (this.turns.has(key)) return this.reject(msg, 'control', `already prepared: ${key}`);
-      this.turns.set(key, c);
-      if (this.turns.size > MAX_PREPARED) this.forgetOldestTurn();
-      msg.respond(encode({ kind: 'ok' }));
-      void this.serveTurn(c).catch((err) => {
-        // a discarded turn's waits fail on purpose
-        if (this.turns.has(key)) this.deps.log('error', 'turn failed', { turn: c.turn, error: (err as Error).message });
-      });
-      return;
-    }
+    if (c.kind === 'prepare') return this.prepare(msg, key, c);
     if (c.kind === 'discard') {
-      this.discard(c.turn);
+      this.giveUp(key, 'the device crashed');
       msg.respond(encode({ kind: 'ok' }));
       return;
     }
-    const turn = this.turns.get(key);
-    if (!turn) return this.reject(msg, 'control', `no prepared turn ${key}`);
+    const entry = this.turns.get(key);
+    if (!entry || (entry.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
+    const turn = entry.prepare;
     const at = performance.now();
     msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
-    void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1).catch((err) =>
+    void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, entry.abort.signal).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
 
-  /** A flood of prepares for turns that never come cannot grow the hub: the oldest unfinished one is given up. */
-  private forgetOldestTurn(): void {
-    const [key, turn] = this.turns.entries().next().value as [string, PrepareMsg];
-    this.turns.delete(key);
-    for (let i = 1; i <= turn.iterations; i++) this.receiver.cancel(tags.smashed(turn.turn, i), 'turn given up');
-    this.receiver.cancel(tags.adaptersUp(turn.turn), 'turn given up');
-    this.deps.log('warn', 'gave up an unfinished prepared turn', { turn: key });
-  }
-
-  /** A crashed turn: nothing more is sent or computed for it, and its adapters never reach the hub. */
-  private discard(turn: TurnRef): void {
-    const prepared = this.turns.get(turnKey(turn));
-    this.turns.delete(turnKey(turn));
-    for (let i = 1; i <= (prepared?.iterations ?? 1); i++) this.receiver.cancel(tags.smashed(turn, i), 'the device crashed');
-    this.receiver.cancel(tags.adaptersUp(turn), 'the device crashed');
+  /**
+   * A prepare for a (round, device) already prepared is refused, unless it is a later
+   * attempt (the coordinator re-runs a turn a bus outage interrupted): that one abandons
+   * the earlier, so the same turn is served once at a time.
+   */
+  private prepare(msg: Msg, key: string, c: PrepareMsg): void {
+    const earlier = this.turns.get(key);
+    if (earlier && (c.turn.attempt ?? 0) <= (earlier.prepare.turn.attempt ?? 0)) return this.reject(msg, 'control', `already prepared: ${key}`);
+    if (earlier) this.giveUp(key, 'turn run again');
+    const entry = { prepare: c, abort: new AbortController() };
+    this.turns.set(key, entry);
+    if (this.turns.size > MAX_PREPARED) this.giveUp(this.turns.keys().next().value as string, 'turn given up');
+    msg.respond(encode({ kind: 'ok' }));
+    void this.serveTurn(c, entry.abort.signal)
+      .catch((err) => this.deps.log(entry.abort.signal.aborted ? 'info' : 'error', entry.abort.signal.aborted ? 'turn abandoned' : 'turn failed', { turn: c.turn, error: (err as Error).message }))
+      .finally(() => {
+        if (this.turns.get(key) === entry) this.turns.delete(key);
+      });
   }
 
   /** Only the adapters of a prepared parallel turn are kept, and no more bytes than it sends. */
   private keepAdapters(tag: string, totalBytes: number): boolean {
-    const turn = tag.startsWith('adapters-up/') ? this.turns.get(tag.slice('adapters-up/'.length)) : undefined;
+    const key = drawKey(tag);
+    const turn = key.startsWith('adapters-up/') ? this.turns.get(key.slice('adapters-up/'.length))?.prepare : undefined;
     return turn?.fedAvg === true && totalBytes <= turn.adapterBytes + turn.padBytes + (turn.outage?.padBytes ?? 0);
   }
 
+  /** Stops serving an unfinished turn: its waits fail and its sends stop. A flood of prepares for turns that never come cannot grow the hub either. */
+  private giveUp(key: string, why: string): void {
+    const entry = this.turns.get(key);
+    if (!entry) return;
+    this.turns.delete(key);
+    entry.abort.abort();
+    const turn = entry.prepare;
+    for (let i = 1; i <= turn.iterations; i++) this.receiver.cancel(tags.smashed(turn.turn, i), why);
+    this.receiver.cancel(tags.adaptersUp(turn.turn), why);
+    this.deps.log('warn', 'gave up an unfinished prepared turn', { turn: key, why });
+  }
+
   /** A transfer of `phase` starting at `phaseStart` (performance.now() ms), through the turn's outage if it has one there. */
-  private async sendAt(turn: PrepareMsg, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number) {
+  private async sendAt(turn: PrepareMsg, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, signal: AbortSignal) {
     const hit = turn.outage?.phase === phase && iteration === 1 ? turn.outage : undefined;
     const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
-    const opts: SendOptions = { subject, tag, bytes: bytes + turn.padBytes + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS };
+    const opts: SendOptions = { subject, tag, bytes: bytes + turn.padBytes + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
     if (hold.holdMs > 0) opts.holdMs = hold.holdMs;
-    if (this.deps.impairment) opts.impairment = this.deps.impairment;
+    if (this.deps.impairmentFor) opts.impairment = this.deps.impairmentFor(tag);
     return sendPayload(this.deps.nc, opts);
   }
 
-  private async serveTurn(turn: PrepareMsg): Promise<void> {
+  private async serveTurn(turn: PrepareMsg, signal: AbortSignal): Promise<void> {
     const { nc, subjects } = this.deps;
-    const key = turnKey(turn.turn);
     for (let i = 1; i <= turn.iterations; i++) {
       const smashed = await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
       // a device scheduled to die at the server phase never gets its job run (DESIGN.md 1.7)
       if (turn.crashAt === 'server' && i === 1) return;
       const job = await this.gpu.run(turn.computeWallS, smashed.completedAt);
-      if (!this.turns.has(key)) return;
+      if (signal.aborted) return;
       const waitWallS = (job.startedAt - job.arrivedAt) / 1000;
       nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS: job.busyWallS, waitWallS, at: hostNowMs() - (performance.now() - job.endedAt) }));
       if (turn.crashAt === 'downlink' && i === 1) return;
-      await this.sendAt(turn, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i);
+      await this.sendAt(turn, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i, signal);
     }
     const adapters = await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
-    if (!this.turns.delete(key)) return;
+    if (signal.aborted) return;
     if (adapters.data) this.average.add(adapters.data.subarray(0, turn.adapterBytes));
-    for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = key;
+    for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
   }
 }
 

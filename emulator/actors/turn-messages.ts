@@ -12,13 +12,14 @@ import type { OutageSpec, PrepareMsg, TurnMsg } from '../protocol/messages.js';
  * scale exactly like compute; and its fault, if any, in the actors' terms: the phase at
  * which the device dies, or the outage each sender must go through.
  */
-export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Link, fedAvg: boolean, controlTimeoutMs: number): { prepare: PrepareMsg; turn: TurnMsg; timeoutMs: number } {
+export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Link, o: { fedAvg: boolean; attempt: number; controlTimeoutMs: number }): { prepare: PrepareMsg; turn: TurnMsg; timeoutMs: number } {
   const { config, split } = system;
   const { timeScale, payloadScale } = config.emulation;
   const I = config.training.iterations;
   const paced = pacing(link);
   const pad = link.padding();
-  const turn = { round: planned.round, device: planned.device };
+  // a re-run after a bus outage carries its attempt, so the actors abandon the earlier one
+  const turn = { round: planned.round, device: planned.device, ...(o.attempt ? { attempt: o.attempt } : {}) };
   const bytes = {
     adapterBytes: Math.round(split.adapterBytes(planned.cut) * payloadScale),
     smashedBytes: Math.round(split.smashedBytes * payloadScale),
@@ -27,7 +28,7 @@ export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Li
   const crashAt = fault?.kind === 'crash' ? fault.phase : null;
   const outage = fault?.kind === 'outage' ? outageSpec(fault.phase, fault.seconds * timeScale, link) : null;
   // the predicted total already holds the outage's seconds and the queue's wait
-  const timeoutMs = Math.ceil(planned.delay.total * timeScale * 1000 * 3) + controlTimeoutMs;
+  const timeoutMs = Math.ceil(planned.delay.total * timeScale * 1000 * 3) + o.controlTimeoutMs;
   const prepare: PrepareMsg = {
     kind: 'prepare',
     turn,
@@ -40,7 +41,7 @@ export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Li
     padBytes: pad.downBytes,
     crashAt,
     outage,
-    fedAvg,
+    fedAvg: o.fedAvg,
   };
   const message: TurnMsg = {
     kind: 'turn',

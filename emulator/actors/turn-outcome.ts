@@ -54,8 +54,9 @@ export function droppedRecord(planned: PlannedTurn): TurnRecord {
   };
 }
 
-function identity(planned: PlannedTurn): Pick<TurnRecord, 'round' | 'device' | 'status' | 'fault' | 'startOffset' | 'cut' | 'serverFreqHz' | 'rateUpBps' | 'rateDownBps'> {
+function identity(planned: PlannedTurn): Pick<TurnRecord, 'round' | 'device' | 'status' | 'fault' | 'startOffset' | 'cut' | 'serverFreqHz' | 'rateUpBps' | 'rateDownBps' | 'retries'> {
   return {
+    retries: 0,
     round: planned.round,
     device: planned.device,
     status: planned.status,

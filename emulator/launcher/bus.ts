@@ -1,14 +1,20 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DEFAULT_CHUNK_BYTES } from '../transport/transfer.js';
 import { openFilesLimit } from '../servers/fd-limit.js';
 import { natsMaxConnections, startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
 import { startRedis } from '../servers/redis-server.js';
+import type { ServerHandle } from '../servers/start-server.js';
+import { supervise, type RestartEvent } from '../servers/supervisor.js';
 import type { Teardown } from '../teardown.js';
+import { checkLeaf, leafRemoteUrl } from './leaf.js';
 
 /** Where the run's NATS and Redis are: the user's (NATS_URL, REDIS_URL) or its own. */
 export interface Bus {
   natsUrl: string;
   natsToken?: string;
+  /** Where devices connect: the same, or a leaf node on their bridge when they cannot reach NATS_URL (tc mode). */
+  deviceNatsUrl: string;
+  deviceNatsToken?: string;
   redisUrl: string;
   /** Limits the embedded nats-server was given, for the manifest. */
   limits: Record<string, number | string>;
@@ -24,21 +30,41 @@ export interface BusOptions {
   slowestWallRateBps: number;
   /** Where the servers' own logs go (the run's logs/ directory). */
   logDir: string;
+  /** Where the embedded Redis keeps the run (AOF): the run directory, so that it outlives the launcher. */
+  redisDir: string;
   natsUrl?: string;
+  /** The user's leafnodes listener, for a leaf node in tc mode (default: NATS_URL's host, port 7422). */
+  natsLeafUrl?: string;
   redisUrl?: string;
   teardown: Teardown;
+  /** A supervised server was restarted (or a restart failed); DESIGN.md 4.7. */
+  onRestart?: (e: RestartEvent) => void;
+  /** A server stayed down despite every restart. */
+  onGiveUp?: (line: string) => void;
 }
 
-/** Starts what the user did not give; everything started is registered for teardown. */
+/** Restarts are bounded in time by the run's bus deadline, not in number: a long run may see many. */
+const MAX_RESTARTS = 1000;
+
+/** Starts what the user did not give; everything started is registered for teardown and supervised. */
 export async function openBus(o: BusOptions): Promise<Bus> {
   const limits: Bus['limits'] = {};
+  const writeDeadlineS = writeDeadlineSeconds(DEFAULT_CHUNK_BYTES, o.slowestWallRateBps);
   let nats: { url: string; token?: string };
-  if (o.natsUrl) nats = splitNatsUrl(o.natsUrl);
-  else {
-    const writeDeadlineS = writeDeadlineSeconds(DEFAULT_CHUNK_BYTES, o.slowestWallRateBps);
-    const embedded = await startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-server.log') });
-    o.teardown.add('nats-server', () => embedded.stop());
+  let devices: { url: string; token?: string };
+  if (o.natsUrl) {
+    nats = splitNatsUrl(o.natsUrl);
+    devices = nats;
+    if (!isLoopback(o.host) && isLoopback(new URL(nats.url).hostname)) {
+      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
+      await checkLeaf(nats, leaf);
+      devices = { url: leaf.url, token: leaf.token };
+      limits.natsLeaf = leaf.url;
+    }
+  } else {
+    const embedded = await startSupervised(o, 'nats-server', () => startNats({ dir: join(o.tmp, 'nats'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-server.log') }));
     nats = { url: embedded.url, token: embedded.token };
+    devices = nats;
     limits.natsWriteDeadlineS = writeDeadlineS;
     limits.natsMaxConnections = natsMaxConnections(o.devices + 2);
     const fds = openFilesLimit();
@@ -46,11 +72,34 @@ export async function openBus(o: BusOptions): Promise<Bus> {
   }
   let redisUrl = o.redisUrl;
   if (!redisUrl) {
-    const redis = await startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId, logFile: join(o.logDir, 'redis-server.log') });
-    o.teardown.add('redis-server', () => redis.stop());
+    // absolute paths: redis-server changes into its data directory before it opens its log
+    const redis = await startSupervised(o, 'redis-server', () => startRedis({ dir: join(o.tmp, 'redis'), runId: o.runId, logFile: resolve(o.logDir, 'redis-server.log'), persistDir: resolve(o.redisDir) }));
     redisUrl = redis.url;
   }
-  return { natsUrl: nats.url, ...(nats.token ? { natsToken: nats.token } : {}), redisUrl, limits };
+  return {
+    natsUrl: nats.url,
+    ...(nats.token ? { natsToken: nats.token } : {}),
+    deviceNatsUrl: devices.url,
+    ...(devices.token ? { deviceNatsToken: devices.token } : {}),
+    redisUrl,
+    limits,
+  };
+}
+
+/** Starts a server, registers its stop, and restarts it on the same address whenever it dies. */
+async function startSupervised<S extends ServerHandle>(o: BusOptions, what: string, start: () => Promise<S>): Promise<S> {
+  const server = await start();
+  o.teardown.add(what, () => server.stop());
+  supervise(server, {
+    maxRestarts: MAX_RESTARTS,
+    onRestart: (e) => o.onRestart?.({ ...e, server: what }),
+    onGiveUp: (e) => o.onGiveUp?.(`${what} died and could not be restarted after ${e.attempts} attempts`),
+  });
+  return server;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host.startsWith('127.') || host === '::1' || host === '[::1]';
 }
 
 /** `nats://TOKEN@host:port` carries a token; a plain URL none. */
@@ -63,3 +112,4 @@ export function splitNatsUrl(url: string): { url: string; token?: string } {
   }
   return { url };
 }
+

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +7,7 @@ import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { Coordinator } from '../actors/coordinator.js';
-import { RunError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
 import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
 import type { Link } from '../net/link.js';
 import { PacedLink } from '../net/paced-link.js';
@@ -14,6 +15,7 @@ import { createTopology, type Topology } from '../net/topology.js';
 import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
 import { buildManifest, commandVersion } from '../records/manifest.js';
 import { RunFiles } from '../records/run-files.js';
+import { planSeq, reconcileTurns } from '../records/reconcile.js';
 import { RunStore } from '../records/run-store.js';
 import { summarizeRun, type RunSummary } from '../records/run-summary.js';
 import type { TurnRecord } from '../records/turn-record.js';
@@ -21,9 +23,12 @@ import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { CrashSupervisor } from './faults.js';
 import { openBus, type Bus } from './bus.js';
+import { BusWatch } from './bus-watch.js';
+import { retryOnOutage } from './turn-retry.js';
 import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
+import { settleHost } from './settle.js';
 
 export interface Progress {
   turnsDone: number;
@@ -36,7 +41,11 @@ export interface EmulationOptions {
   outDir?: string;
   /** External servers (a cluster, another host); otherwise sledge starts its own. */
   natsUrl?: string;
+  /** The user's leafnodes listener (NATS_LEAF_URL), for devices in tc mode. */
+  natsLeafUrl?: string;
   redisUrl?: string;
+  /** Continue this run (sledge resume): same id and directory, its finished turns kept. */
+  resume?: { runId: string; dir: string };
   /** Aborting it (SIGINT, SIGTERM) stops the run; finished turns are kept. */
   signal: AbortSignal;
   onProgress?: (p: Progress) => void;
@@ -56,6 +65,8 @@ export interface RunResult {
 
 /** Actors started and not yet ready at once: start-up is CPU-bound, a few per core keep both busy. */
 const START_CONCURRENCY = 16;
+/** From this many devices on, the first turn waits for the host to be quiet (launcher/settle.ts). */
+const SETTLE_FROM_DEVICES = 50;
 
 /**
  * One emulation run (DESIGN.md 4), as Mininet's Net: `build` makes the network (kernel
@@ -64,8 +75,10 @@ const START_CONCURRENCY = 16;
  * undoes everything in reverse order, on every path (success, failure or signal).
  */
 export class Emulation {
-  readonly runId = newRunId();
+  readonly runId: string;
   readonly files: RunFiles;
+  /** Whether this run made its directory: a usage error found while building removes it again. */
+  readonly madeDir: boolean;
   readonly records: TurnRecord[] = [];
   private readonly subjects: Subjects;
   private readonly teardown = new Teardown();
@@ -78,6 +91,7 @@ export class Emulation {
   private bus: Bus | undefined;
   private nc: NatsConnection | undefined;
   private store: RunStore | undefined;
+  private watch: BusWatch | undefined;
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
   private crashes: CrashSupervisor | undefined;
@@ -96,7 +110,10 @@ export class Emulation {
     readonly strategy: Strategy,
     private readonly opts: EmulationOptions,
   ) {
-    this.files = new RunFiles(opts.outDir ?? join('runs', this.runId));
+    this.runId = opts.resume?.runId ?? newRunId();
+    const dir = opts.resume?.dir ?? opts.outDir ?? join('runs', this.runId);
+    this.madeDir = !existsSync(dir);
+    this.files = new RunFiles(dir, { existing: opts.resume !== undefined });
     this.subjects = new Subjects(this.runId);
     this.status = opts.onStatus ?? (() => undefined);
   }
@@ -132,13 +149,35 @@ export class Emulation {
       devices: config.devices.length,
       slowestWallRateBps: slowestWallRate(this.system, this.strategy),
       logDir: this.files.logs,
+      redisDir: this.files.redisDir,
       teardown: this.teardown,
+      onRestart: (e) => this.restarted(e),
+      onGiveUp: (line) => this.fail(new RunError(`${line}; finished turns are kept, continue with sledge resume ${this.files.dir}`)),
     });
-    this.nc = await connect({ servers: this.bus.natsUrl, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: 0 });
+    const busDownMs = config.emulation.busDownS * 1000;
+    // Reconnects forever as far as the client goes: the bus deadline (BusWatch) decides when the run gives up.
+    this.nc = await connect({ servers: this.bus.natsUrl, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
     this.teardown.add('coordinator NATS connection', () => this.nc!.close());
-    this.store = await RunStore.open(this.bus.redisUrl, this.runId);
+    this.watch = new BusWatch(this.nc, busDownMs, this.status);
+    this.store = await RunStore.open(this.bus.redisUrl, this.runId, { deadlineMs: busDownMs });
     this.teardown.add('redis connection', () => this.store!.close());
+    if (this.opts.resume) await this.reconcile();
     this.stage('bus');
+  }
+
+  private restarted(e: { server: string; attempt: number; ok: boolean; error?: string }): void {
+    this.status(e.ok ? `${e.server} died: restarted on the same address (restart ${e.attempt})` : `${e.server} restart failed (${e.error}); trying again`);
+    // devices behind a leaf node lose their messages without the coordinator's connection noticing
+    if (e.server === 'nats-leaf') this.watch?.outage('the devices\' leaf node was restarted');
+  }
+
+  /** The finished turns of the run being resumed, once each in turns.csv and in the stream. */
+  private async reconcile(): Promise<void> {
+    const { config } = this.system;
+    const r = await reconcileTurns(this.files, this.store!, planSeq(config.devices.map((d) => d.id), config.rounds));
+    this.records.push(...r.records);
+    const repaired = [r.addedToCsv ? `${r.addedToCsv} turn(s) restored to turns.csv` : '', r.addedToStream ? `${r.addedToStream} to the Redis stream` : ''].filter(Boolean);
+    this.status(`resuming run ${this.runId}: ${r.records.length} of ${config.rounds * config.devices.length} turns finished${repaired.length ? ` (${repaired.join(', ')})` : ''}`);
   }
 
   /** The edge server and one process per device, placed and started a few at a time. */
@@ -160,13 +199,19 @@ export class Emulation {
     await pool.start(specs, this.signal);
     this.stage('actors');
     this.status(`${pool.children.size} actor processes ready in ${this.stages.actors} s`);
+    if (config.devices.length >= SETTLE_FROM_DEVICES) {
+      const waited = await settleHost({ signal: this.signal });
+      this.stage('settle');
+      this.status(`host quiet after ${waited.toFixed(1)} s`);
+    }
   }
 
   private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
-      SLEDGE_NATS_URL: this.bus!.natsUrl,
-      SLEDGE_NATS_TOKEN: this.bus!.natsToken ?? '',
+      SLEDGE_NATS_URL: actor === 'server' ? this.bus!.natsUrl : this.bus!.deviceNatsUrl,
+      SLEDGE_NATS_TOKEN: (actor === 'server' ? this.bus!.natsToken : this.bus!.deviceNatsToken) ?? '',
+      SLEDGE_BUS_DOWN_S: String(this.system.config.emulation.busDownS),
       SLEDGE_RUN_ID: this.runId,
       SLEDGE_ACTOR: actor,
       SLEDGE_WORKLOAD: this.system.config.emulation.workload,
@@ -185,18 +230,22 @@ export class Emulation {
     const { config } = this.system;
     const links = new Map<string, Link>(config.devices.map((d) => [d.id, this.topology ? this.topology.link(d.id) : new PacedLink(d.id)]));
     const turnsTotal = config.rounds * config.devices.length;
-    this.files.writeJson('manifest.json', this.manifest());
-    await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest() });
+    // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
+    if (!this.opts.resume) this.files.writeJson('manifest.json', this.manifest());
+    await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest(), resumed: this.opts.resume !== undefined });
     this.crashes = new CrashSupervisor(this.pool!);
+    const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
+      done: new Set(this.records.map((r) => `${r.round}/${r.device}`)),
+      retry: retryOnOutage(this.watch!, this.status),
       supervision: this.crashes,
       onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
         this.records.push(record);
         this.files.appendTurn(record);
-        await this.store!.turn(record, done);
+        await this.store!.turn(record, done, seqOf(record)!);
         this.opts.onProgress?.({ turnsDone: done, turnsTotal, round: record.round, device: record.device });
       },
     });
@@ -277,6 +326,12 @@ export async function runEmulation(system: SystemModel, strategy: Strategy, opts
     await emulation.run();
     return await emulation.end('finished');
   } catch (err) {
+    if (err instanceof UsageError) {
+      // a missing nats-server, tc where tc cannot work: bad input (exit 2), not a run that failed
+      for (const f of await emulation.stop()) opts.onStatus?.(`cleanup: ${f}`);
+      if (emulation.madeDir) await rm(emulation.files.dir, { recursive: true, force: true });
+      throw err;
+    }
     const interrupted = opts.signal.aborted;
     const error = err instanceof Error ? err : new Error(String(err));
     return await emulation.end(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error);

@@ -1,10 +1,11 @@
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { spawnRunner, type BatchLine, type Runner } from './exec.js';
 import { Ip } from './ip.js';
 import { assertRunPrefix, runPrefix as prefixOf, SLEDGE_NAME } from './names.js';
 import { waitForLinksGone } from './topology.js';
+import { restoreLimits, type LimitChange } from '../launcher/host-limits.js';
 import { listProcesses, pidsInNetns, signalPids, waitGone, type ProcessInfo } from './procs.js';
 
 export interface CleanOptions {
@@ -98,6 +99,7 @@ export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport>
   // Last: the servers that kept their files there are gone by now.
   const dirs: string[] = [];
   for (const dir of await runTempDirs(options.runId, prefix)) {
+    await restoreSavedLimits(dir, errors);
     await rm(dir, { recursive: true, force: true }).then(
       () => dirs.push(dir),
       (e: unknown) => errors.push(`cannot remove ${dir}: ${e instanceof Error ? e.message : String(e)}`),
@@ -112,4 +114,19 @@ export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport>
     dirs,
     errors,
   };
+}
+
+/** Kernel limits a killed run raised (host-limits.ts saved them in its temp dir) go back to their old values. */
+async function restoreSavedLimits(dir: string, errors: string[]): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(join(dir, 'host-limits.json'), 'utf8');
+  } catch {
+    return; // the run raised nothing
+  }
+  try {
+    restoreLimits(JSON.parse(text) as LimitChange[]);
+  } catch (e) {
+    errors.push(`cannot restore the kernel limits saved in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }

@@ -6,7 +6,8 @@ import { bool, byKind, nullable, num, obj, oneOf, optional, parse, record, str, 
  * here are wall seconds and rates wall bits/s: the actors know nothing of timeScale or
  * payloadScale; the coordinator converts.
  */
-const turnId = obj({ round: num({ int: true, min: 1 }), device: str({ min: 1, max: 200 }) });
+/** `attempt` > 0 marks a turn run again after a bus outage (DESIGN.md 4.7): its transfers carry it, so none of an abandoned attempt's can be taken for the new one's. */
+const turnId = obj({ round: num({ int: true, min: 1 }), device: str({ min: 1, max: 200 }), attempt: optional(num({ int: true, min: 0, max: 1000 })) });
 const wallRate = nullable(num({ gt: 0 })); // null: the kernel shapes the link (tc mode)
 // Every size and duration is bounded: a well-formed but lying message must not make an
 // actor allocate, loop or wait without limit.

@@ -1,10 +1,16 @@
 import { Redis } from 'ioredis';
+import { RunError } from '../errors.js';
 import type { TurnRecord } from './turn-record.js';
 
 /**
  * A run in Redis (DESIGN.md 4.5): `sledge:run:<id>` holds the state (status, round,
  * turns done, config, summary), `sledge:run:<id>:turns` is a stream with one entry per
  * finished turn, written as the turn ends, so `sledge watch` follows it from anywhere.
+ *
+ * A turn's entry has the id `<seq>-0`, seq being the turn's place in the plan: writing it
+ * twice (a retry after Redis went away mid-write, a resume) is refused by Redis rather than
+ * recorded twice, and the stream stays in plan order. Writes are retried while Redis is
+ * away, up to the run's bus deadline (DESIGN.md 4.7): a turn's record is never dropped.
  */
 export type RunStatus = 'starting' | 'running' | 'finished' | 'failed' | 'interrupted';
 
@@ -15,51 +21,94 @@ export const keys = {
   turns: (id: string) => `sledge:run:${id}:turns`,
 };
 
+const DEFAULT_DEADLINE_MS = 60_000;
+/** Redis's answer to an XADD whose id is not above the stream's last one: here, a turn already recorded. */
+const ALREADY_THERE = /equal or smaller than the target stream top item/;
+
 export class RunStore {
   private constructor(
     readonly redis: Redis,
     readonly runId: string,
+    private readonly deadlineMs: number,
   ) {}
 
-  static async open(url: string, runId: string): Promise<RunStore> {
-    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2, enableOfflineQueue: false, connectTimeout: 5000 });
+  static async open(url: string, runId: string, opts: { deadlineMs?: number } = {}): Promise<RunStore> {
+    // No offline queue: a command fails at once while Redis is away and `persist` retries it with backoff.
+    const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 });
     redis.on('error', () => undefined); // surfaced by the failing command instead
     await redis.connect();
-    return new RunStore(redis, runId);
+    return new RunStore(redis, runId, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
   }
 
-  async begin(fields: { strategy: string; turnsTotal: number; config: unknown; manifest: unknown }): Promise<void> {
+  async begin(fields: { strategy: string; turnsTotal: number; config: unknown; manifest: unknown; resumed?: boolean }): Promise<void> {
     const now = Date.now();
-    await this.redis
-      .multi()
-      .hset(keys.run(this.runId), {
-        status: 'running',
-        round: 0,
-        turnsDone: 0,
-        turnsTotal: fields.turnsTotal,
-        strategy: fields.strategy,
-        startedAt: new Date(now).toISOString(),
-        config: JSON.stringify(fields.config),
-        manifest: JSON.stringify(fields.manifest),
-      })
-      .zadd(keys.runs, now, this.runId)
-      .set(keys.latest, this.runId)
-      .exec();
+    const started = fields.resumed ? { resumedAt: new Date(now).toISOString() } : { startedAt: new Date(now).toISOString(), round: 0, turnsDone: 0 };
+    await this.persist('the run state', () =>
+      this.redis
+        .multi()
+        .hset(keys.run(this.runId), { status: 'running', turnsTotal: fields.turnsTotal, strategy: fields.strategy, config: JSON.stringify(fields.config), manifest: JSON.stringify(fields.manifest), ...started })
+        .zadd(keys.runs, now, this.runId)
+        .set(keys.latest, this.runId)
+        .exec(),
+    );
   }
 
-  async turn(record: TurnRecord, turnsDone: number): Promise<void> {
-    await this.redis
-      .multi()
-      .xadd(keys.turns(this.runId), '*', 'round', record.round, 'device', record.device, 'status', record.status, 'record', JSON.stringify(record))
-      .hset(keys.run(this.runId), { round: record.round, turnsDone })
-      .exec();
+  /** Records a finished turn as stream entry `seq` (its 1-based place in the plan). */
+  async turn(record: TurnRecord, turnsDone: number, seq: number): Promise<void> {
+    await this.persist(`turn ${record.round}/${record.device}`, async () => {
+      const replies = await this.redis
+        .multi()
+        .xadd(keys.turns(this.runId), `${seq}-0`, ...entryFields(record))
+        .hset(keys.run(this.runId), { round: record.round, turnsDone })
+        .exec();
+      const xaddError = replies?.[0]?.[0];
+      if (xaddError && !ALREADY_THERE.test(xaddError.message)) throw xaddError;
+    });
+  }
+
+  /** Every recorded turn, with its stream seq, in stream order. */
+  async records(): Promise<{ seq: number; record: TurnRecord }[]> {
+    const entries = await this.persist('the turns stream', () => this.redis.xrange(keys.turns(this.runId), '-', '+'));
+    return entries.map(([id, fields]) => ({ seq: Number(id.split('-')[0]), record: JSON.parse(fields[fields.indexOf('record') + 1] as string) as TurnRecord }));
+  }
+
+  /** Replaces the stream in one transaction (a resume repairing it): entries in seq order. */
+  async rewrite(entries: readonly { seq: number; record: TurnRecord }[]): Promise<void> {
+    await this.persist('the turns stream', () => {
+      const tx = this.redis.multi().del(keys.turns(this.runId));
+      for (const e of entries) tx.xadd(keys.turns(this.runId), `${e.seq}-0`, ...entryFields(e.record));
+      return tx.exec();
+    });
+  }
+
+  async status(): Promise<string | null> {
+    return this.persist('the run state', () => this.redis.hget(keys.run(this.runId), 'status'));
   }
 
   async end(status: RunStatus, summary: unknown): Promise<void> {
-    await this.redis.hset(keys.run(this.runId), { status, endedAt: new Date().toISOString(), summary: JSON.stringify(summary) });
+    await this.persist('the run state', () => this.redis.hset(keys.run(this.runId), { status, endedAt: new Date().toISOString(), summary: JSON.stringify(summary) }));
   }
 
   async close(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
+
+  /** Runs `write` until Redis takes it or the deadline passes. */
+  private async persist<T>(what: string, write: () => Promise<T>): Promise<T> {
+    const until = performance.now() + this.deadlineMs;
+    for (let waitMs = 100; ; waitMs = Math.min(2 * waitMs, 2000)) {
+      try {
+        return await write();
+      } catch (err) {
+        if (performance.now() + waitMs > until) {
+          throw new RunError(`Redis did not take ${what} within ${Math.round(this.deadlineMs / 1000)} s: ${err instanceof Error ? err.message : String(err)}`);
+        }
+        await new Promise((r) => setTimeout(r, waitMs));
+      }
+    }
+  }
+}
+
+function entryFields(record: TurnRecord): string[] {
+  return ['round', String(record.round), 'device', record.device, 'status', record.status, 'record', JSON.stringify(record)];
 }

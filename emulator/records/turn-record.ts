@@ -27,6 +27,8 @@ export interface TurnRecord {
   serverBusyWallS: number;
   /** Host-clock ms the turn started, as the actors measured it (places a parallel turn in its round; not in the CSV). */
   startAt?: number;
+  /** How many times the turn was run again because a bus outage interrupted it (DESIGN.md 4.7); 0 normally. */
+  retries: number;
 }
 
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'] as const;
@@ -56,6 +58,7 @@ export const CSV_COLUMNS = [
   ...ENERGY_KEYS.map((k) => `measured_energy_${k}`),
   'coordinator_wall_s',
   'server_busy_wall_s',
+  'retries',
 ];
 
 export function csvRow(r: TurnRecord): string {
@@ -75,6 +78,7 @@ export function csvRow(r: TurnRecord): string {
     ...ENERGY_KEYS.map((k) => r.measured.energy[k]),
     r.coordinatorWallS,
     r.serverBusyWallS,
+    r.retries,
   ];
   return cells.join(',');
 }
@@ -107,6 +111,8 @@ export function parseTurnsCsv(text: string): TurnRecord[] {
         measured: { delay: delays('measured'), energy: energy('measured') },
         coordinatorWallS: n('coordinator_wall_s'),
         serverBusyWallS: n('server_busy_wall_s'),
+        // a run written before the column existed had no retries
+        retries: n('retries') || 0,
       };
     });
 }

@@ -28,6 +28,12 @@ export interface NatsOptions {
   runId: string;
   /** Seconds; derive it from the plan with `writeDeadlineSeconds`. Default 120. */
   writeDeadlineS?: number;
+  /**
+   * Makes it a leaf node of this remote (`nats-leaf://[cred@]host:port`, the remote's
+   * leafnodes listener): its clients (devices in their namespaces, which cannot reach the
+   * remote) and the remote's share subjects (DESIGN.md 4.8).
+   */
+  leafRemote?: string;
   /** Clients the run will have (devices, server, coordinator): sets max_connections and the file limit. */
   clients?: number;
 }
@@ -72,7 +78,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS, maxConnections }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS, maxConnections, leafRemote: opts.leafRemote }), { mode: 0o600 });
       return [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
@@ -90,7 +96,7 @@ export function natsMaxConnections(clients: number): number {
   return Math.max(1024, 2 * clients + 64);
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number; maxConnections: number }): string {
+function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string | undefined }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
     `server_name: ${JSON.stringify(`sledge-${c.runId}`)}`,
@@ -103,6 +109,8 @@ function natsConfig(c: { host: string; port: number; token: string; logFile: str
     `max_subscriptions: 1000`,
     `write_deadline: "${c.writeDeadlineS}s"`,
     `log_file: ${JSON.stringify(c.logFile)}`,
+    // reconnect: a remote that restarts is rejoined within a second
+    ...(c.leafRemote ? [`leafnodes { reconnect: 1, remotes = [ { url: ${JSON.stringify(c.leafRemote)} } ] }`] : []),
     '',
   ].join('\n');
 }

@@ -36,6 +36,8 @@ export interface SendOptions {
   impairment?: Impairment;
   /** A link outage from the start: the pacer sends nothing for this long (userspace mode). */
   holdMs?: number;
+  /** Abandons the transfer (its turn was given up, e.g. after a bus outage): it then fails at once. */
+  signal?: AbortSignal;
 }
 
 export interface SendResult {
@@ -103,6 +105,9 @@ class OutgoingTransfer {
     }, ackTimeoutMs);
     const overall = setTimeout(() => this.fail(`timed out after ${opts.timeoutMs} ms (${this.ackedCount}/${sizes.length} chunks acknowledged)`), opts.timeoutMs);
     const inbox = createInbox();
+    const onAbort = () => this.fail('abandoned');
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
     let sub: Subscription | undefined;
     const startedAt = performance.now();
     try {
@@ -128,6 +133,7 @@ class OutgoingTransfer {
     } finally {
       clearTimeout(stall);
       clearTimeout(overall);
+      opts.signal?.removeEventListener('abort', onAbort);
       if (sub && !nc.isClosed()) sub.unsubscribe();
     }
     return { bytes: opts.bytes, chunks: sizes.length, startedAt, completedAt: this.completedAt, deliveredAt: this.deliveredAt, resent: plan.resent, rejected: this.rejected };

@@ -116,3 +116,23 @@ export function runIdOf(dir: string): string | undefined {
   if (!existsSync(manifest)) return undefined;
   return (JSON.parse(readFileSync(manifest, 'utf8')) as { runId: string }).runId;
 }
+
+/** The (round/device) keys of a run's turns, in file order. */
+export function turnKeys(rows: readonly Record<string, string>[]): string[] {
+  return rows.map((t) => `${t.round}/${t.device}`);
+}
+
+/** Every (round/device) of a plan of `rounds` rounds over these devices, in plan order. */
+export function planKeys(rounds: number, devices: readonly string[]): string[] {
+  return Array.from({ length: rounds }, (_, r) => devices.map((d) => `${r + 1}/${d}`)).flat();
+}
+
+/** Waits until the run in `out` has at least `n` turns in turns.csv. */
+export function turnsAtLeast(out: string, n: number, timeoutMs = 60_000): Promise<true> {
+  return waitFor(`${n} finished turns in ${out}`, () => readTurns(out).length >= n, timeoutMs);
+}
+
+/** The pid of the embedded nats-server or redis-server of a run (its config lives in the run's temp dir). */
+export function serverPid(runId: string, server: 'nats-server' | 'redis-server'): number | undefined {
+  return processesOfRun(runId).find((p) => p.what.startsWith(server) || p.what.includes(`/${server} `))?.pid;
+}

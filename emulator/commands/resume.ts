@@ -1,0 +1,17 @@
+import type { Command } from 'commander';
+import { loadStoredRun } from '../launcher/resume.js';
+import { describeConfig } from '../format/plan-text.js';
+import { emulateAndReport } from './emulate.js';
+
+export function registerResume(program: Command): void {
+  program
+    .command('resume')
+    .description('continue an interrupted, failed or killed run (after `sledge net clean`): its config, seed and strategy from the manifest, finished turns kept')
+    .argument('<run-dir>', 'the run directory, e.g. runs/<run-id>')
+    .option('--json', 'print summary.json instead of the table')
+    .action(async (dir: string, opts: { json?: boolean }) => {
+      const run = loadStoredRun(dir);
+      process.stderr.write(`${describeConfig(run.system.config)}\nstrategy ${run.strategy.spec}\nresuming ${run.runId} in ${dir}\n`);
+      await emulateAndReport(run.system, run.strategy, { resume: { runId: run.runId, dir }, json: opts.json });
+    });
+}

@@ -1,0 +1,55 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseStrategy } from '../../src/strategy/spec.js';
+import type { Strategy } from '../../src/strategy/strategy.js';
+import { SystemModel } from '../../src/system-model.js';
+import { UsageError } from '../errors.js';
+import { configFromManifest } from '../records/manifest-config.js';
+
+/** What `sledge resume` continues: the run as its manifest describes it. */
+export interface StoredRun {
+  runId: string;
+  dir: string;
+  system: SystemModel;
+  strategy: Strategy;
+}
+
+/** Files whose presence makes a directory a run's: `sledge run --out` refuses it, `sledge resume` takes it. */
+export function holdsRun(dir: string): boolean {
+  return existsSync(join(dir, 'manifest.json'));
+}
+
+/**
+ * Reads a run directory for `sledge resume` (DESIGN.md 4.7): the config, seed and
+ * strategy come from manifest.json, checked as a config file would be. A run whose
+ * summary says it finished is refused; any other state (interrupted, failed, or no
+ * summary at all after a kill -9) is continued.
+ */
+export function loadStoredRun(dir: string): StoredRun {
+  if (!holdsRun(dir)) throw new UsageError(`${dir}: not a run directory (no manifest.json)`);
+  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; config?: unknown } | undefined;
+  if (!manifest || typeof manifest.runId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(manifest.runId) || typeof manifest.strategy !== 'string') {
+    throw new UsageError(`${join(dir, 'manifest.json')}: not a sledge manifest (runId, strategy)`);
+  }
+  const summary = readJson(join(dir, 'summary.json')) as { status?: unknown; turnsDone?: unknown } | undefined;
+  if (summary?.status === 'finished') throw new UsageError(`${dir}: run ${manifest.runId} already finished (${String(summary.turnsDone)} turns): nothing to resume`);
+  const parsed = configFromManifest(manifest.config);
+  if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => `${join(dir, 'manifest.json')}: ${e}`).join('\n'));
+  const system = new SystemModel(parsed.config);
+  let strategy: Strategy;
+  try {
+    strategy = system.strategy(parseStrategy(manifest.strategy));
+  } catch (err) {
+    throw new UsageError(`${join(dir, 'manifest.json')}: strategy "${manifest.strategy}": ${(err as Error).message}`);
+  }
+  return { runId: manifest.runId, dir, system, strategy };
+}
+
+function readJson(path: string): unknown {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new UsageError(`${path}: not valid JSON`);
+  }
+}

@@ -1,0 +1,16 @@
+import { describe, expect, it } from 'vitest';
+import { drawKey, tags } from '../../emulator/actors/tags.js';
+
+describe('transfer tags of re-run turns', () => {
+  it("a re-run's tags differ from the first run's, and its impairment draws are keyed as the first run's", () => {
+    const first = { round: 3, device: 'd2' };
+    const rerun = { ...first, attempt: 2 };
+    for (const tag of [tags.adaptersDown, tags.adaptersUp]) {
+      expect(tag(rerun)).not.toBe(tag(first));
+      expect(drawKey(tag(rerun))).toBe(tag(first));
+    }
+    expect(tags.smashed(rerun, 1)).toBe('smashed/3/d2/1/a2');
+    expect(drawKey(tags.gradient(rerun, 4))).toBe(tags.gradient(first, 4));
+    expect(drawKey(tags.smashed(first, 1))).toBe('smashed/3/d2/1');
+  });
+});
