@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -115,6 +116,9 @@ export class Emulation {
     this.madeDir = !existsSync(dir);
     this.files = new RunFiles(dir, { existing: opts.resume !== undefined });
     this.subjects = new Subjects(this.runId);
+    // Every actor starting, every parallel turn and every request waits on this one signal:
+    // hundreds of listeners are the design, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.status = opts.onStatus ?? (() => undefined);
   }
 
