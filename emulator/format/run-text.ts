@@ -2,6 +2,28 @@ import type { RunResult } from '../launcher/emulation.js';
 import { num, pct, table } from './table.js';
 
 /** The end of `sledge run`: predicted and measured side by side, then each phase's fidelity. */
+/** Turns by status, and the devices restarted after their crash: shown only when faults were scheduled. */
+function faultLines(result: RunResult): string[] {
+  const s = result.summary;
+  const kinds = new Map<string, number>();
+  for (const r of result.records) if (r.fault) kinds.set(r.fault.split('@')[0]!, (kinds.get(r.fault.split('@')[0]!) ?? 0) + 1);
+  if (kinds.size === 0) return [];
+  const byStatus = s.predicted.turnsByStatus;
+  const m = s.measured.turnsByStatus;
+  return [
+    '',
+    `faults hit ${[...kinds].map(([k, n]) => `${n} turn${n === 1 ? '' : 's'} with ${k}`).join(', ')}`,
+    table(
+      ['turns', 'done', 'dropped', 'crashed'],
+      [
+        ['scheduled', byStatus.done, byStatus.dropped, byStatus.crashed],
+        ['recorded', m.done, m.dropped, m.crashed],
+      ],
+    ),
+    ...s.restarts.map((r) => `restarted after its crash: ${r.device} in round ${r.round} (pid ${r.oldPid ?? '?'} → ${r.newPid ?? '?'})`),
+  ];
+}
+
 export function formatRunResult(result: RunResult): string {
   const s = result.summary;
   const ratio = (m: number, p: number) => (p > 0 ? num(m / p, 4) : '–');
@@ -19,10 +41,11 @@ export function formatRunResult(result: RunResult): string {
     ),
     '',
     table(
-      ['phase', 'median |m/p-1|', 'p95', 'worst', 'turns'],
-      s.fidelity.map((f) => [f.phase, f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', f.n ? pct(f.worst) : '–', f.n]),
+      ['phase', 'median |m/p-1|', 'p95', 'worst', 'turns', 'median |m-p| (s)', 'p95 |m-p| (s)'],
+      s.fidelity.map((f) => [f.phase, f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', f.n ? pct(f.worst) : '–', f.n, num(f.absMedian ?? NaN, 3), num(f.absP95 ?? NaN, 3)]),
     ),
   ];
+  lines.push(...faultLines(result));
   const rejected = Object.entries(s.rejectedMessages).filter(([, n]) => n > 0);
   if (rejected.length) lines.push('', `rejected malformed messages: ${rejected.map(([a, n]) => `${a} ${n}`).join(', ')}`);
   lines.push('', `records: ${result.dir}/ (manifest.json, turns.csv, summary.json, report.html, logs/)`);

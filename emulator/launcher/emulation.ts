@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +22,7 @@ import { summarizeRun, type RunSummary } from '../records/run-summary.js';
 import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
+import { CrashSupervisor } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
 import { retryOnOutage } from './turn-retry.js';
@@ -97,6 +99,7 @@ export class Emulation {
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
   private readonly hosts: RunHosts;
+  private crashes: CrashSupervisor | undefined;
   /** Wall seconds per stage, for summary.json and bench:scale. */
   readonly stages: Record<string, number> = {};
   private stageStart = performance.now();
@@ -117,6 +120,9 @@ export class Emulation {
     this.madeDir = !existsSync(dir);
     this.files = new RunFiles(dir, { existing: opts.resume !== undefined });
     this.subjects = new Subjects(this.runId);
+    // Every actor starting, every parallel turn and every request waits on this one signal:
+    // hundreds of listeners are the design, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.status = opts.onStatus ?? (() => undefined);
     this.hosts = new RunHosts(system.config.devices, opts.agents);
   }
@@ -239,11 +245,14 @@ export class Emulation {
     // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
     if (!this.opts.resume) this.files.writeJson('manifest.json', this.manifest());
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest(), resumed: this.opts.resume !== undefined });
+    this.crashes = new CrashSupervisor(this.pool!);
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       done: new Set(this.records.map((r) => `${r.round}/${r.device}`)),
       retry: retryOnOutage(this.watch!, this.status),
+      supervision: this.crashes,
+      onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
         this.records.push(record);
@@ -291,7 +300,7 @@ export class Emulation {
   summary(state: RunResult['status'], error?: Error): RunSummary {
     const { config } = this.system;
     const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [] });
   }
 
   /** summary.json is written before the teardown; its time is added once it is known. */
