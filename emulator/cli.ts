@@ -9,6 +9,7 @@ import { registerReport } from './commands/report.js';
 import { registerCompare } from './commands/compare.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerWatch } from './commands/watch.js';
+import { registerAgent } from './commands/agent.js';
 
 const program = new Command();
 program
@@ -27,6 +28,7 @@ registerReport(program);
 registerCompare(program);
 registerSweep(program);
 registerWatch(program);
+registerAgent(program);
 
 function fail(err: unknown): never {
   const verbose = program.opts().verbose || process.argv.includes('--verbose');

@@ -6,6 +6,8 @@
  *
  * --quick skips cells whose transfer would take over 15 s (1 Mbit/s × 8 MiB is 67 s) and
  * runs each cell once; otherwise each cell is the median of --reps runs (default 3).
+ * --concurrency N (default 8): the `tc ×N` column runs N transfers at once, each through
+ * its own device's link and all through the one bridge, as a parallel-mode round does.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,6 +59,19 @@ export async function benchTcCell(rateBps: number, bytes: number, direction: Dir
     return (8 * bytes) / r.seconds / rateBps;
   };
   return topology ? run(topology) : withTopology(1, run);
+}
+
+/**
+ * tc mode under concurrency: the same transfer through `n` devices' links at once (each
+ * shaped to `rateBps`, all behind one bridge to the host), padded as the emulator sends.
+ * Returns the worst device's goodput ratio: parallel mode needs every link to hold.
+ */
+export async function benchTcConcurrentCell(rateBps: number, bytes: number, direction: Direction, topology: Topology): Promise<number> {
+  const ids = topology.devices.map((d) => d.deviceId);
+  await setRatesMany(ids.map((id) => ({ link: topology.link(id), upBps: rateBps, downBps: rateBps })));
+  const sent = bytes + headStartBytes(rateBps);
+  const results = await Promise.all(ids.map((deviceId) => timedTransfer({ topology, deviceId, bytes: sent, direction })));
+  return Math.min(...results.map((r) => (8 * bytes) / r.seconds / rateBps));
 }
 
 /**
@@ -180,6 +195,9 @@ async function main(argv: string[]): Promise<void> {
   const quick = argv.includes('--quick');
   const repsAt = argv.indexOf('--reps');
   const reps = repsAt >= 0 ? Number(argv[repsAt + 1]) : 3;
+  const nAt = argv.indexOf('--concurrency');
+  const n = nAt >= 0 ? Number(argv[nAt + 1]) : 8;
+  const concurrent = `tc ×${n}`;
   const missing = tcModeMissing(await probeCapabilities());
   if (missing.length > 0) {
     console.error(`tc mode is not possible here (missing ${missing.join(', ')}); nothing to measure`);
@@ -202,21 +220,24 @@ async function main(argv: string[]): Promise<void> {
   );
   console.log();
   const rows = await withTopology(1, (t) =>
-    withUserspaceBench((userspace) =>
-      benchGoodput(
-        {
-          tc: (rate, bytes, direction) => benchTcCell(rate, bytes, direction, t),
-          'tc padded': (rate, bytes, direction) => benchTcCell(rate, bytes, direction, t, true),
-          userspace,
-        },
-        { quick, reps },
+    withTopology(n, (many) =>
+      withUserspaceBench((userspace) =>
+        benchGoodput(
+          {
+            tc: (rate, bytes, direction) => benchTcCell(rate, bytes, direction, t),
+            'tc padded': (rate, bytes, direction) => benchTcCell(rate, bytes, direction, t, true),
+            [concurrent]: (rate, bytes, direction) => benchTcConcurrentCell(rate, bytes, direction, many),
+            userspace,
+          },
+          { quick, reps },
+        ),
       ),
     ),
   );
   console.log(
-    `goodput ÷ configured rate (tc: Node TCP through the shaped veth, accept → last byte; tc padded: the same with the shaper head start sent on top, payload bytes counted, as the emulator sends; userspace: the paced NATS transport, send → last chunk; ${quick ? 'quick: 1 run, cells > 15 s skipped' : `median of ${reps}`})`,
+    `goodput ÷ configured rate (tc: Node TCP through the shaped veth, accept → last byte; tc padded: the same with the shaper head start sent on top, payload bytes counted, as the emulator sends; ${concurrent}: ${n} padded transfers at once through ${n} links and one bridge, the worst link; userspace: the paced NATS transport, send → last chunk; ${quick ? 'quick: 1 run, cells > 15 s skipped' : `median of ${reps}`})`,
   );
-  console.log(formatGoodputTable(rows, ['tc', 'tc padded', 'userspace']));
+  console.log(formatGoodputTable(rows, ['tc', 'tc padded', concurrent, 'userspace']));
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -53,7 +53,12 @@ export const deviceFields = {
 };
 export type DeviceField = keyof typeof deviceFields;
 
-export const deviceSchema = z.strictObject({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (it becomes a NATS subject token)'), ...deviceFields });
+export const deviceSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - (it becomes a NATS subject token)'),
+  ...deviceFields,
+  /** The host it runs on with `sledge run --agents`: an agent's name, or "local" (the launcher's). */
+  agent: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'an agent name: letters, digits, _ and -').optional(),
+});
 
 const impairments = {
   delayMs: z.number().min(0).default(0),

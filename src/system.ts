@@ -18,6 +18,8 @@ export interface Device {
   /** Only the shannon channel needs distance and bandwidth. */
   distanceM?: number | undefined;
   bandwidthHz?: number | undefined;
+  /** The host it runs on under `sledge run --agents` (an agent's name or "local"); the model ignores it. */
+  agent?: string | undefined;
 }
 
 /** A device's link rates in one round, bits per second. */

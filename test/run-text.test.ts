@@ -26,7 +26,7 @@ function record(i: number): TurnRecord {
   predicted.total = PHASES.reduce((s, p) => s + predicted[p], 0);
   const measured = { ...predicted, adapterDown: 0.012 + i * 1e-4, adapterUp: 0.012, total: predicted.total + 0.016 };
   const energy = { server: 1, deviceCompute: 1, deviceTransmit: 1 };
-  return { round: i + 1, device: 'd1', cut: 1, serverFreqHz: 1e9, rateUpBps: 1e8, rateDownBps: 1e8, predicted: { delay: predicted, energy }, measured: { delay: measured, energy }, coordinatorWallS: 1, serverBusyWallS: 0.02, retries: 0 };
+  return { round: i + 1, device: 'd1', cut: 1, serverFreqHz: 1e9, rateUpBps: 1e8, rateDownBps: 1e8, predicted: { delay: predicted, energy }, measured: { delay: measured, energy }, coordinatorWallS: 1, serverBusyWallS: 0.02, retries: 0, status: 'done', fault: '', startOffset: 0 };
 }
 
 describe('the run table and the emulator resolution', () => {
@@ -39,7 +39,7 @@ describe('the run table and the emulator resolution', () => {
     const down = f.find((x) => x.phase === 'adapterDown')!;
     expect(down.belowResolution).toBe(true);
     expect(down.median).toBeCloseTo(2.025, 9); // 8.1 ms off a 4 ms phase
-    expect(down.medianAbsMs).toBeCloseTo(8.1, 9);
+    expect(down.absMedian * 1000).toBeCloseTo(8.1, 9);
     expect(f.find((x) => x.phase === 'uplink')!.belowResolution).toBe(false);
     // without a floor nothing is flagged
     expect(fidelity(records).some((x) => x.belowResolution)).toBe(false);
@@ -48,7 +48,7 @@ describe('the run table and the emulator resolution', () => {
   it('prints ±ms and a footnote for those phases, percentages for the rest, and the floor under the header', () => {
     const summary = summarizeRun({ runId: 'r', strategy: 'card', status: 'finished', config: { ...config, emulation: { ...config.emulation, timeScale: 0.05 } }, records, network: 'userspace', wallSeconds: 1, rejected: {}, scale: facts });
     const text = formatRunResult({ runId: 'r', dir: '/tmp/r', status: 'finished', records, summary });
-    expect(text).toMatch(/^adapterDown \*\s+±8\.1 ms\s+±8\.19 ms\s+205\.0%\s+3$/m);
+    expect(text).toMatch(/^adapterDown \*\s+±8\.1 ms\s+±8\.19 ms\s+205\.0%\s+3\s+0\.0081\s+0\.00819$/m);
     expect(text).toMatch(/^uplink\s+0\.0%/m);
     expect(text).toMatch(/^\* below the emulator's resolution: predicted shorter than its floor \(0\.4 ms wall = 8 ms emulated\)/m);
     expect(text).toMatch(/emulator floor per transfer: median 0\.4 ms, p95 0\.8 ms wall/);

@@ -1,7 +1,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { encode, type TurnMsg } from '../protocol/messages.js';
 import type { ActorName, Subjects } from '../protocol/subjects.js';
-import { DEFAULT_CHUNK_BYTES, PayloadReceiver, type SendOptions } from '../transport/transfer.js';
+import { DEFAULT_CHUNK_BYTES, PayloadReceiver, type ReceiverOptions, type SendOptions } from '../transport/transfer.js';
 import { chunkWireOverhead } from '../transport/frame.js';
 import type { WorkloadKind } from './workload.js';
 import type { Log } from './log.js';
@@ -33,12 +33,14 @@ export abstract class Actor {
   constructor(
     readonly name: ActorName,
     protected readonly deps: ActorDeps,
+    receiving: Pick<ReceiverOptions, 'keep'> = {},
   ) {
     // A device has one turn in flight; the server one per device of a round (parallel
     // mode) and a margin. Bounded either way, so a flood of lying frames cannot grow it.
     const limits = name === 'server' ? { maxPartial: 1088, maxUnclaimed: 1024 } : { maxPartial: 8, maxUnclaimed: 16 };
     this.receiver = new PayloadReceiver(deps.nc, deps.subjects.data(name), {
       ...limits,
+      ...receiving,
       onError: (err) => deps.log('error', 'data subscription failed', { error: err.message }),
     });
   }

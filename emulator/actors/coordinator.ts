@@ -1,149 +1,134 @@
+import { setMaxListeners } from 'node:events';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { TurnEnergy } from '../../src/cost.js';
-import { planTurns, type PlannedTurn } from '../../src/plan.js';
+import { planRounds, type PlannedTurn } from '../../src/plan.js';
 import { fixedTimeScale } from '../../src/resolution.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
-import { dbmToWatts, type Device } from '../../src/system.js';
+import type { Device } from '../../src/system.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { RunError } from '../errors.js';
-import { decode, encode, replyMsg, type ReplyMsg, type TurnReportMsg } from '../protocol/messages.js';
+import { decode, encode, replyMsg, type ReplyMsg } from '../protocol/messages.js';
 import type { Link } from '../net/link.js';
-import { pacing } from '../net/paced-link.js';
 import type { TurnRecord } from '../records/turn-record.js';
 import { deviceActor, type ActorName, type Subjects } from '../protocol/subjects.js';
-
-export interface CoordinatorOptions {
-  controlTimeoutMs: number;
-  /** Called with each finished turn before the next one starts. */
-  onTurn: (record: TurnRecord, index: number) => Promise<void>;
-  /** Called as a turn starts, for progress display. */
-  onTurnStart?: (turn: PlannedTurn, index: number) => void;
-  /** Userspace latency and jitter in wall ms per direction, scaled and floor-compensated (launcher/scale-choice.ts). */
-  impairments?: { up: WallImpairment; down: WallImpairment };
-  /** `round/device` of turns finished before a resume: skipped, the rest keep their plan. */
-  done?: ReadonlySet<string>;
-  /** Runs a turn's attempts (attempt n gets the signal that abandons it) until one is recorded: re-runs after a bus outage. */
-  retry?: (attempt: (signal: AbortSignal, n: number) => Promise<TurnRecord>, signal: AbortSignal) => Promise<TurnRecord>;
-}
+import { CoordinatorInbox } from './coordinator-inbox.js';
+import { crashedTurn, expectCrash, restartCrashed, type PreparedTurn, type Supervision } from './crashed-turn.js';
+import { runParallelRound } from './parallel-round.js';
+import { turnMessages } from './turn-messages.js';
+import { droppedRecord, turnRecord } from './turn-outcome.js';
 
 export interface WallImpairment {
   delayWallMs: { adapters: number; smashed: number };
   jitterWallMs: number;
 }
 
+export interface CoordinatorOptions {
+  controlTimeoutMs: number;
+  /** Called with each finished turn before the next one starts (parallel mode: after its round, in config order). */
+  onTurn: (record: TurnRecord, index: number) => Promise<void>;
+  /** Called as a turn starts, for progress display. */
+  onTurnStart?: (turn: PlannedTurn, index: number) => void;
+  /** Userspace latency and jitter in wall ms per direction, scaled and floor-compensated (launcher/scale-choice.ts). */
+  impairments?: { up: WallImpairment; down: WallImpairment };
+  /** Process supervision for scheduled crashes; without it a crash fault fails the run. */
+  supervision?: Supervision;
+  /** Something went wrong outside a turn's own path (a link left held): fails the run. */
+  onError?: (err: Error) => void;
+  /** `round/device` of turns finished before a resume: skipped, the rest keep their plan. */
+  done?: ReadonlySet<string>;
+  /** Runs a turn's attempts (attempt n gets the signal that abandons it) until one is recorded: re-runs after a bus outage. */
+  retry?: (attempt: (signal: AbortSignal, n: number) => Promise<TurnRecord>, signal: AbortSignal) => Promise<TurnRecord>;
+}
+
 /**
  * Owns the round loop (DESIGN.md 4.1): for every turn it takes the strategy's decision
  * on that round's channel, sets the device's link, tells the server its frequency,
- * starts the turn on the device and turns the device's measurements into a record.
- * Durations go to the actors in wall seconds (× timeScale), bytes × payloadScale, and
- * rates × payloadScale / timeScale, so transfers scale exactly like compute.
+ * starts the turn on the device and turns the device's measurements into a record. In
+ * parallel mode a round's turns run at once (parallel-round.ts); scheduled faults are
+ * played as they come (a dropout skips the turn, crashed-turn.ts ends a crashed one).
  */
 export class Coordinator {
   /** Per-turn work must not grow with N (DESIGN.md 4.6): no scans of the device list. */
-  private readonly devices: ReadonlyMap<string, Device>;
+  readonly devices: ReadonlyMap<string, Device>;
+  readonly inbox: CoordinatorInbox;
 
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: Subjects,
-    private readonly system: SystemModel,
+    readonly system: SystemModel,
     private readonly strategy: Strategy,
-    private readonly links: ReadonlyMap<string, Link>,
-    private readonly options: CoordinatorOptions,
+    readonly links: ReadonlyMap<string, Link>,
+    readonly options: CoordinatorOptions,
   ) {
     this.devices = new Map(system.config.devices.map((d) => [d.id, d]));
+    this.inbox = new CoordinatorInbox(nc, subjects, links, (err) => options.onError?.(err));
   }
 
   async run(signal: AbortSignal): Promise<number> {
-    const { done, retry } = this.options;
+    const done = this.options.done;
     let index = done?.size ?? 0;
-    for (const planned of planTurns(this.system, this.strategy)) {
-      if (signal.aborted) break;
-      if (done?.has(`${planned.round}/${planned.device}`)) continue;
-      this.options.onTurnStart?.(planned, index);
-      const record = retry ? await retry((s, n) => this.runTurn(planned, s, n), signal) : await this.runTurn(planned, signal, 0);
-      index++;
-      await this.options.onTurn(record, index);
+    // a parallel round has a request per device in flight, each listening for the abort
+    setMaxListeners(4 * this.devices.size + 16, signal);
+    await this.nc.flush(); // the inbox listens before any actor can ask it anything
+    try {
+      for (const round of planRounds(this.system, this.strategy)) {
+        if (signal.aborted) break;
+        // a resumed run skips what it recorded before; the rest keep their plan
+        const todo = done ? { ...round, turns: round.turns.filter((t) => !done.has(`${t.round}/${t.device}`)) } : round;
+        if (this.system.config.mode === 'parallel') {
+          if (todo.turns.length === 0) continue;
+          todo.turns.forEach((t, k) => this.options.onTurnStart?.(t, index + k));
+          for (const record of await runParallelRound(this, todo, signal)) await this.options.onTurn(record, ++index);
+          continue;
+        }
+        for (const planned of todo.turns) {
+          if (signal.aborted) break;
+          this.options.onTurnStart?.(planned, index);
+          const record = await this.runSequentialTurn(planned, signal);
+          await restartCrashed(this, [record], signal);
+          await this.options.onTurn(record, ++index);
+        }
+      }
+    } finally {
+      await this.inbox.close();
     }
     return index;
   }
 
-  private async runTurn(planned: PlannedTurn, signal: AbortSignal, attempt: number): Promise<TurnRecord> {
-    const { config, split } = this.system;
-    const { payloadScale } = config.emulation;
-    const timeScale = fixedTimeScale(config.emulation);
-    const I = config.training.iterations;
-    const link = this.links.get(planned.device)!;
-    const wallRate = (bps: number) => (bps * payloadScale) / timeScale;
-    await link.setRates(wallRate(planned.rateUpBps), wallRate(planned.rateDownBps));
-    const paced = pacing(link);
-    const pad = link.padding();
-    const turn = { round: planned.round, device: planned.device, ...(attempt ? { attempt } : {}) };
-    const bytes = {
-      adapterBytes: Math.round(split.adapterBytes(planned.cut) * payloadScale),
-      smashedBytes: Math.round(split.smashedBytes * payloadScale),
-    };
-
-    const started = performance.now();
-    await this.request('server', {
-      kind: 'prepare',
-      turn,
-      cut: planned.cut,
-      freqHz: planned.serverFreqHz,
-      iterations: I,
-      computeWallS: (planned.delay.server / I) * timeScale,
-      ...bytes,
-      downRateBps: paced?.downBps ?? null,
-      padBytes: pad.downBytes,
-      ...this.options.impairments?.down,
-    }, this.options.controlTimeoutMs, signal);
-
-    const turnTimeoutMs = Math.ceil(planned.delay.total * timeScale * 1000 * 3) + this.options.controlTimeoutMs;
-    const reply = await this.request(deviceActor(planned.device), {
-      kind: 'turn',
-      turn,
-      cut: planned.cut,
-      iterations: I,
-      forwardWallS: (planned.delay.deviceForward / I) * timeScale,
-      backwardWallS: (planned.delay.deviceBackward / I) * timeScale,
-      ...bytes,
-      upRateBps: paced?.upBps ?? null,
-      padBytes: pad.upBytes,
-      timeoutMs: turnTimeoutMs,
-      ...this.options.impairments?.up,
-    }, turnTimeoutMs, signal);
-    if (reply.kind !== 'report') throw new RunError(`device ${planned.device}: unexpected reply to a turn`);
-    return { ...this.record(planned, reply, (performance.now() - started) / 1000), retries: attempt };
+  wallRate(bps: number): number {
+    return (bps * this.system.config.emulation.payloadScale) / fixedTimeScale(this.system.config.emulation);
   }
 
-  /** Measured phases in emulated seconds, and the energies they imply. */
-  private record(planned: PlannedTurn, report: TurnReportMsg, coordinatorWallS: number): Omit<TurnRecord, 'retries'> {
-    const { config } = this.system;
-    const timeScale = fixedTimeScale(config.emulation);
-    // turns run one after another here, so no job ever queues for the GPU: serverWait is 0
-    const delay = { ...Object.fromEntries(Object.entries(report.phases).map(([k, v]) => [k, v / timeScale])), serverWait: 0 } as TurnRecord['measured']['delay'];
-    const device = this.devices.get(planned.device)!;
-    const f = planned.serverFreqHz;
-    const busy = report.serverBusyWallS / timeScale;
-    // The server's energy from its measured busy time: cycles = busy · f.
-    const serverCycles = busy * f;
-    const deviceCycles = (delay.deviceForward + delay.deviceBackward) * device.freqHz;
-    const energy: TurnEnergy = {
-      server: config.server.staticPowerW * busy + config.server.kappa * serverCycles * f * f,
-      deviceCompute: device.kappa * deviceCycles * device.freqHz ** 2,
-      deviceTransmit: dbmToWatts(device.txPowerDbm) * (delay.uplink + delay.adapterUp),
+  /** A sequential turn: its link set, then run — again, with the next attempt number, when a bus outage interrupted it. */
+  private runSequentialTurn(planned: PlannedTurn, signal: AbortSignal): Promise<TurnRecord> {
+    const attempt = async (s: AbortSignal, n: number) => {
+      if (planned.status !== 'dropped') await this.links.get(planned.device)!.setRates(this.wallRate(planned.rateUpBps), this.wallRate(planned.rateDownBps));
+      return this.runTurn(planned, s, n);
     };
-    return {
-      round: planned.round,
-      device: planned.device,
-      cut: planned.cut,
-      serverFreqHz: f,
-      rateUpBps: planned.rateUpBps,
-      rateDownBps: planned.rateDownBps,
-      predicted: { delay: planned.delay, energy: planned.energy },
-      measured: { delay, energy },
-      coordinatorWallS,
-      serverBusyWallS: report.serverBusyWallS,
-    };
+    return this.options.retry ? this.options.retry(attempt, signal) : attempt(signal, 0);
+  }
+
+  /** One turn on links already set: prepare the server, start the device, record what it measured. */
+  async runTurn(planned: PlannedTurn, signal: AbortSignal, attempt = 0, started?: PreparedTurn): Promise<TurnRecord> {
+    if (planned.status === 'dropped') return droppedRecord(planned);
+    const { msgs, at, doomed } = started ?? (await this.prepareTurn(planned, signal, attempt));
+    const reply = this.request(deviceActor(planned.device), msgs.turn, msgs.timeoutMs, signal);
+    if (doomed) return crashedTurn(this, planned, reply, doomed, at, signal);
+    const report = await reply;
+    if (report.kind !== 'report') throw new RunError(`device ${planned.device}: unexpected reply to a turn`);
+    const record = turnRecord(this.system, this.devices.get(planned.device)!, planned, { phases: report.phases, serverBusyWallS: report.serverBusyWallS, coordinatorWallS: (performance.now() - at) / 1000 });
+    return Object.assign(record, { startAt: report.startAt, retries: attempt });
+  }
+
+  /** The server told of the turn (and, for a scheduled crash, the device's death expected); the device not started yet. */
+  async prepareTurn(planned: PlannedTurn, signal: AbortSignal, attempt = 0): Promise<PreparedTurn> {
+    const link = this.links.get(planned.device)!;
+    const parallel = this.system.config.mode === 'parallel';
+    const msgs = turnMessages(this.system, planned, link, { fedAvg: parallel, attempt, controlTimeoutMs: this.options.controlTimeoutMs, impairments: this.options.impairments });
+    if (planned.fault?.kind === 'outage') await link.prepareOutages?.();
+    const at = performance.now();
+    await this.request('server', msgs.prepare, this.options.controlTimeoutMs, signal);
+    const doomed = planned.fault?.kind === 'crash' ? expectCrash(this, planned) : undefined;
+    return { msgs, at, doomed };
   }
 
   /** Request/reply with a timeout, abandoned at once when the run is aborted. */

@@ -2,12 +2,19 @@ import type { Msg } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
 import { adaptersSendingMsg, decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../protocol/messages.js';
 import { deviceActor } from '../protocol/subjects.js';
-import { fromHostMs } from '../transport/host-clock.js';
+import type { Phase } from '../../src/cost.js';
+import { fromHostMs, hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
 import { runWorkload } from './workload.js';
 import { Actor, type ActorDeps } from './actor.js';
 import { Mailbox } from './mailbox.js';
 import { tags } from './tags.js';
+import { crashNow, startOutage } from './turn-faults.js';
+
+/** A performance.now() reading of this process on the host clock. */
+function toHostMs(localMs: number): number {
+  return hostNowMs() - (performance.now() - localMs);
+}
 
 const MAX_QUEUED_TURNS = 4;
 
@@ -15,6 +22,8 @@ interface Notice {
   /** When the server's compute ended (performance.now() ms of this process). */
   doneAt: number;
   busyWallS: number;
+  /** How long the job queued for the GPU (ms). */
+  waitMs: number;
 }
 
 /**
@@ -24,7 +33,8 @@ interface Notice {
  * host clock all actors share (transport/host-clock.ts): the turn starts when the server
  * sends the adapters, the uplink ends when the server has the last byte, the server phase
  * when its compute ends. So no request, ack or notice trip is counted in any phase, and
- * the phases add up to the turn exactly.
+ * the phases add up to the turn exactly. In parallel mode the server phase is split into
+ * the job's queue wait (the server's own timestamps) and its compute.
  */
 export class DeviceActor extends Actor {
   private readonly notices = new Mailbox<Notice>();
@@ -53,7 +63,7 @@ export class DeviceActor extends Actor {
         if (err) return void this.reject(undefined, 'event', `subscription error: ${err.message}`);
         const m = decode(gradientNoticeMsg, msg.data);
         if (!m.ok) return void this.reject(undefined, 'event', m.reason);
-        this.notices.put(tags.gradient(m.value.turn, m.value.iteration), { doneAt: fromHostMs(m.value.at), busyWallS: m.value.busyWallS });
+        this.notices.put(tags.gradient(m.value.turn, m.value.iteration), { doneAt: fromHostMs(m.value.at), busyWallS: m.value.busyWallS, waitMs: (m.value.waitWallS ?? 0) * 1000 });
       },
     });
     nc.subscribe(subjects.control(this.name), {
@@ -110,10 +120,11 @@ export class DeviceActor extends Actor {
     return wait;
   }
 
-  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, signal?: AbortSignal) {
+  /** `bytes` of payload, padded for the tc head start, plus `extraPad` (an outage's leak). */
+  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, signal?: AbortSignal, holdMs = 0) {
     const { timeoutMs } = turn;
     const subject = this.deps.subjects.data('server');
-    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag), rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}) };
+    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}) };
     const impairment = this.turnImpairment(tag, turn, payload);
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
@@ -122,46 +133,66 @@ export class DeviceActor extends Actor {
   async runTurn(turn: TurnMsg, signal?: AbortSignal): Promise<TurnReportMsg> {
     const { timeoutMs } = turn;
     const { nc, subjects, workload } = this.deps;
-    const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
+    const p: PhaseWall = { adapterDown: 0, deviceForward: 0, uplink: 0, serverWait: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0, total: 0 };
     let busy = 0;
+    let t0 = performance.now();
+    // a scheduled fault acts at its phase's first start only
+    const starting = async (phase: Phase, i = 1) => {
+      if (turn.crashAt !== phase || i !== 1) return;
+      p.total = performance.now() - t0;
+      await crashNow(nc, subjects, turn.turn, phase, p, toHostMs(t0));
+    };
+    const outage = (phase: Phase, at: number, i = 1) =>
+      turn.outage?.phase === phase && i === 1 ? startOutage(nc, subjects, turn.turn, turn.outage, at, timeoutMs) : Promise.resolve({ holdMs: 0, padBytes: 0 });
 
+    await starting('adapterDown');
     const adapters = this.waitFor(tags.adaptersDown(turn.turn), this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs));
     const reply = await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
     const sending = decode(adaptersSendingMsg, reply.data);
     if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
-    const t0 = fromHostMs(sending.value.at);
+    t0 = fromHostMs(sending.value.at);
     let mark = (await adapters).completedAt;
     p.adapterDown = mark - t0;
 
     for (let i = 1; i <= turn.iterations; i++) {
+      await starting('deviceForward', i);
       await runWorkload(workload, turn.forwardWallS);
       const forwardDone = performance.now();
       p.deviceForward += forwardDone - mark;
 
+      await starting('uplink', i);
       const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
       const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
-      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, signal);
+      const hold = await outage('uplink', forwardDone, i);
+      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, hold.padBytes, signal, hold.holdMs);
       p.uplink += sent.deliveredAt - forwardDone;
 
-      // The server phase ends when its compute does; the downlink follows it.
+      await starting('server', i);
+      // The server phase ends when its compute does; the downlink follows it. Its queue wait is the server's own measure.
       const n = await notice;
       const serverDone = Math.max(n.doneAt, sent.deliveredAt);
-      p.server += serverDone - sent.deliveredAt;
+      const wait = Math.min(n.waitMs, serverDone - sent.deliveredAt);
+      p.serverWait += wait;
+      p.server += serverDone - sent.deliveredAt - wait;
       busy += n.busyWallS;
+      await starting('downlink', i);
       const received = await gradient;
       p.downlink += received.completedAt - serverDone;
 
+      await starting('deviceBackward', i);
       await runWorkload(workload, turn.backwardWallS);
       mark = performance.now();
       p.deviceBackward += mark - received.completedAt;
     }
 
-    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, signal);
+    await starting('adapterUp');
+    const hold = await outage('adapterUp', mark);
+    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, signal, hold.holdMs);
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 
     const seconds = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v / 1000])) as PhaseWall;
-    return { kind: 'report', turn: turn.turn, phases: seconds, serverBusyWallS: busy, rejected: this.rejectedCount };
+    return { kind: 'report', turn: turn.turn, phases: seconds, serverBusyWallS: busy, rejected: this.rejectedCount, startAt: toHostMs(t0), pid: process.pid };
   }
 
   override async close(): Promise<void> {

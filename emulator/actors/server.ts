@@ -3,9 +3,11 @@ import { decode, encode, serverControlMsg, type PrepareMsg } from '../protocol/m
 import { deviceActor } from '../protocol/subjects.js';
 import { hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
-import { runWorkload } from './workload.js';
 import { Actor, type ActorDeps } from './actor.js';
-import { tags } from './tags.js';
+import { AdapterAverage } from './fedavg.js';
+import { GpuQueue } from './gpu-queue.js';
+import { drawKey, tags } from './tags.js';
+import { startOutage } from './turn-faults.js';
 
 /** A turn may wait this long for its next payload; the coordinator's turn timeout is the real bound. */
 const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
@@ -17,16 +19,21 @@ const MAX_PREPARED = 2048;
  * the device the newest adapters of blocks 1..cut, and per iteration receives the
  * smashed data, "computes" at the decided frequency (a timed workload: a lower
  * frequency is a longer phase), announces the gradient and sends it; then it takes the
- * device's updated adapters back.
+ * device's updated adapters back. Jobs of concurrent turns (parallel mode) share one GPU
+ * queue; at the end of a parallel round the coordinator asks for the FedAvg of the
+ * adapters the round returned.
  */
 export class ServerActor extends Actor {
   /** The prepared turn of each (round, device), and what abandons it when the coordinator runs it again after a bus outage. */
   private readonly turns = new Map<string, { prepare: PrepareMsg; abort: AbortController }>();
   /** Which turn last updated each block's adapters: the hub's state, 1-based. */
   readonly adapterVersion: string[] = [];
+  private readonly gpu: GpuQueue;
+  private readonly average = new AdapterAverage();
 
   constructor(deps: ActorDeps) {
-    super('server', deps);
+    super('server', deps, { keep: (tag, totalBytes) => this.keepAdapters(tag, totalBytes) });
+    this.gpu = new GpuQueue(deps.workload);
   }
 
   start(): void {
@@ -40,13 +47,23 @@ export class ServerActor extends Actor {
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     const c = m.value;
     if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
+    if (c.kind === 'average') {
+      msg.respond(encode({ kind: 'averaged', round: c.round, ...this.average.finish() }));
+      return;
+    }
     const key = turnKey(c.turn);
     if (c.kind === 'prepare') return this.prepare(msg, key, c);
+    if (c.kind === 'discard') {
+      this.giveUp(key, 'the device crashed');
+      msg.respond(encode({ kind: 'ok' }));
+      return;
+    }
     const entry = this.turns.get(key);
     if (!entry || (entry.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
     const turn = entry.prepare;
+    const at = performance.now();
     msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
-    void this.send(turn, 'adapters', tags.adaptersDown(turn.turn), turn.adapterBytes, entry.abort.signal).catch((err) =>
+    void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, entry.abort.signal).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
@@ -71,6 +88,13 @@ export class ServerActor extends Actor {
       });
   }
 
+  /** Only the adapters of a prepared parallel turn are kept, and no more bytes than it sends. */
+  private keepAdapters(tag: string, totalBytes: number): boolean {
+    const key = drawKey(tag);
+    const turn = key.startsWith('adapters-up/') ? this.turns.get(key.slice('adapters-up/'.length))?.prepare : undefined;
+    return turn?.fedAvg === true && totalBytes <= turn.adapterBytes + turn.padBytes + (turn.outage?.padBytes ?? 0);
+  }
+
   /** Stops serving an unfinished turn: its waits fail and its sends stop. A flood of prepares for turns that never come cannot grow the hub either. */
   private giveUp(key: string, why: string): void {
     const entry = this.turns.get(key);
@@ -83,24 +107,34 @@ export class ServerActor extends Actor {
     this.deps.log('warn', 'gave up an unfinished prepared turn', { turn: key, why });
   }
 
-  private send(turn: PrepareMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, signal: AbortSignal) {
+  /** A transfer of `phase` starting at `phaseStart` (performance.now() ms), through the turn's outage if it has one there. */
+  private async sendAt(turn: PrepareMsg, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, signal: AbortSignal) {
+    const hit = turn.outage?.phase === phase && iteration === 1 ? turn.outage : undefined;
+    const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
-    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag), rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
-    const impairment = this.turnImpairment(tag, turn, payload);
+    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
+    if (hold.holdMs > 0) opts.holdMs = hold.holdMs;
+    const impairment = this.turnImpairment(tag, turn, phase === 'adapterDown' ? 'adapters' : 'smashed');
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
   }
 
   private async serveTurn(turn: PrepareMsg, signal: AbortSignal): Promise<void> {
-    const { nc, subjects, workload } = this.deps;
+    const { nc, subjects } = this.deps;
     for (let i = 1; i <= turn.iterations; i++) {
-      await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
-      const busyWallS = await runWorkload(workload, turn.computeWallS);
+      const smashed = await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
+      // a device scheduled to die at the server phase never gets its job run (DESIGN.md 1.7)
+      if (turn.crashAt === 'server' && i === 1) return;
+      const job = await this.gpu.run(turn.computeWallS, smashed.completedAt);
       if (signal.aborted) return;
-      nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS, at: hostNowMs() }));
-      await this.send(turn, 'smashed', tags.gradient(turn.turn, i), turn.smashedBytes, signal);
+      const waitWallS = (job.startedAt - job.arrivedAt) / 1000;
+      nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS: job.busyWallS, waitWallS, at: hostNowMs() - (performance.now() - job.endedAt) }));
+      if (turn.crashAt === 'downlink' && i === 1) return;
+      await this.sendAt(turn, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i, signal);
     }
-    await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
+    const adapters = await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
+    if (signal.aborted) return;
+    if (adapters.data) this.average.add(adapters.data.subarray(0, turn.adapterBytes));
     for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
   }
 }

@@ -12,12 +12,13 @@ import { abortOnSignals } from '../terminal/signals.js';
  * the bus from the environment, progress on the terminal, the emulation, its report,
  * and the exit status (130 interrupted, 1 failed).
  */
-export async function emulateAndReport(system: SystemModel, strategy: Strategy, opts: Pick<EmulationOptions, 'outDir' | 'resume'> & { json?: boolean | undefined }): Promise<void> {
+export async function emulateAndReport(system: SystemModel, strategy: Strategy, opts: Pick<EmulationOptions, 'outDir' | 'resume' | 'agents'> & { json?: boolean | undefined }): Promise<void> {
   const signals = abortOnSignals();
   const progress = progressReporter(system.config.rounds);
   const result = await runEmulation(system, strategy, {
     ...(opts.outDir ? { outDir: opts.outDir } : {}),
     ...(opts.resume ? { resume: opts.resume } : {}),
+    ...(opts.agents ? { agents: opts.agents } : {}),
     ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
     ...(process.env.NATS_LEAF_URL ? { natsLeafUrl: process.env.NATS_LEAF_URL } : {}),
     ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),

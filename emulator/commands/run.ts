@@ -7,11 +7,13 @@ import { holdsRun } from '../launcher/resume.js';
 import { UsageError } from '../errors.js';
 import { describeConfig } from '../format/plan-text.js';
 import { emulateAndReport } from './emulate.js';
+import { AGENTS_HELP, agentsOption } from './agents-option.js';
 
 interface RunOptions {
   strategy?: string;
   out?: string;
   json?: boolean;
+  agents?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -22,6 +24,7 @@ export function registerRun(program: Command): void {
     .option('-s, --strategy <spec>', "strategy, e.g. card:weightDelay=0.9 (default: the config's)")
     .option('-o, --out <dir>', 'where the records go (default runs/<run-id>/)')
     .option('--json', 'print summary.json instead of the table')
+    .option('--agents <names>', AGENTS_HELP)
     .action(async (configPath: string, opts: RunOptions) => {
       // another run's records are never overwritten: that run is continued, not restarted
       if (opts.out && holdsRun(opts.out)) throw new UsageError(`--out ${opts.out}: already holds a run; continue it with sledge resume ${opts.out}, or choose another directory`);
@@ -34,7 +37,8 @@ export function registerRun(program: Command): void {
         if (err instanceof StrategyError) throw new UsageError(`--strategy: ${err.message}`);
         throw err;
       }
+      const agents = await agentsOption(opts.agents, config);
       process.stderr.write(`${describeConfig(config)}\nstrategy ${strategy.spec}\n`);
-      await emulateAndReport(system, strategy, { outDir: opts.out, json: opts.json });
+      await emulateAndReport(system, strategy, { outDir: opts.out, json: opts.json, ...agents });
     });
 }

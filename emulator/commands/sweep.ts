@@ -13,10 +13,12 @@ import { runComparison } from '../experiment/run-comparison.js';
 import { buildStrategies, CONFIG_STRATEGY, parseStrategies } from '../experiment/strategies.js';
 import { formatSweep } from '../format/compare-text.js';
 import { abortOnSignals } from '../terminal/signals.js';
+import { AGENTS_HELP, agentsOption } from './agents-option.js';
 
 interface SweepOptions {
   set: string[];
   strategies: string;
+  agents?: string;
 }
 
 export function registerSweep(program: Command): void {
@@ -26,6 +28,7 @@ export function registerSweep(program: Command): void {
     .argument('<config>', 'experiment config (JSON or YAML)')
     .option('--set <path=values>', 'a JSON path into the config and comma-separated values, e.g. rounds=10,20, devices[0].bandwidthHz=2e6,5e6, strategy.weightDelay=0.2,0.8, devices.count=5,10 (a generated list); repeat for more axes', collect, [])
     .option('--strategies <specs>', `comma-separated strategies; "${CONFIG_STRATEGY}" is the config's own strategy, whose strategy.* keys --set changes`, CONFIG_STRATEGY)
+    .option('--agents <names>', AGENTS_HELP)
     .option('-o, --out <dir>', 'where the runs go: <dir>/point-<k>/<n>-<strategy>/ and sweep.csv (default runs/sweep-<timestamp>/)')
     .action(async (configPath: string, opts: SweepOptions & { out?: string }) => {
       if (opts.set.length === 0) throw new UsageError('--set: give at least one path=values');
@@ -42,6 +45,7 @@ export function registerSweep(program: Command): void {
         const system = new SystemModel(p.config);
         return { ...p, system, strategies: buildStrategies('--strategies', choices, system) };
       });
+      const agents = await agentsOption(opts.agents, base);
       const dir = experimentDir('sweep', opts.out);
       mkdirSync(dir, { recursive: true });
       const paths = axes.map((a) => a.path);
@@ -64,6 +68,7 @@ export function registerSweep(program: Command): void {
             strategies: point.strategies,
             dir: join(dir, pointDir),
             overrides: Object.fromEntries(point.assignment.map((a) => [a.path, a.value])),
+            ...agents,
             signal: signals.signal,
             label: `point ${k + 1}/${points.length} (${point.assignment.map((a) => `${a.path}=${a.value}`).join(' ')})`,
             onRun: (run) => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { runEmulation } from '../launcher/emulation.js';
+import type { HostsOptions } from '../launcher/run-hosts.js';
 import { progressReporter } from '../terminal/progress.js';
 import { comparedRun, compareReductions, type ComparedRun, type Comparison, type RunOfComparison } from './comparison.js';
 import { csvLine } from './csv.js';
@@ -21,6 +22,8 @@ export interface ComparisonOptions {
   /** Where this comparison stands in a larger experiment, e.g. `point 2/4`; empty for a plain one. */
   label: string;
   onRun?: (run: ComparedRun) => void;
+  /** `--agents`: every run of the comparison places its devices the same way. */
+  agents?: HostsOptions;
 }
 
 /**
@@ -60,6 +63,8 @@ export async function runComparison(opts: ComparisonOptions): Promise<Comparison
       outDir: join(dir, sub),
       ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),
       ...(process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL } : {}),
+      ...(process.env.NATS_LEAF_URL ? { natsLeafUrl: process.env.NATS_LEAF_URL } : {}),
+      ...(opts.agents ? { agents: opts.agents } : {}),
       signal: opts.signal,
       onProgress: progress.update,
       onStarting: progress.starting,

@@ -4,6 +4,28 @@ import type { RunSummary } from '../records/run-summary.js';
 import { num, pct, table } from './table.js';
 
 /** The end of `sledge run`: predicted and measured side by side, then each phase's fidelity. */
+/** Turns by status, and the devices restarted after their crash: shown only when faults were scheduled. */
+function faultLines(result: RunResult): string[] {
+  const s = result.summary;
+  const kinds = new Map<string, number>();
+  for (const r of result.records) if (r.fault) kinds.set(r.fault.split('@')[0]!, (kinds.get(r.fault.split('@')[0]!) ?? 0) + 1);
+  if (kinds.size === 0) return [];
+  const byStatus = s.predicted.turnsByStatus;
+  const m = s.measured.turnsByStatus;
+  return [
+    '',
+    `faults hit ${[...kinds].map(([k, n]) => `${n} turn${n === 1 ? '' : 's'} with ${k}`).join(', ')}`,
+    table(
+      ['turns', 'done', 'dropped', 'crashed'],
+      [
+        ['scheduled', byStatus.done, byStatus.dropped, byStatus.crashed],
+        ['recorded', m.done, m.dropped, m.crashed],
+      ],
+    ),
+    ...s.restarts.map((r) => `restarted after its crash: ${r.device} in round ${r.round} (pid ${r.oldPid ?? '?'} → ${r.newPid ?? '?'})`),
+  ];
+}
+
 export function formatRunResult(result: RunResult): string {
   const s = result.summary;
   const ratio = (m: number, p: number) => (p > 0 ? num(m / p, 4) : '–');
@@ -21,9 +43,10 @@ export function formatRunResult(result: RunResult): string {
       ],
     ),
     '',
-    table(['phase', 'median |m/p-1|', 'p95', 'worst', 'turns'], s.fidelity.map(fidelityRow)),
+    table(['phase', 'median |m/p-1|', 'p95', 'worst', 'turns', 'median |m-p| (s)', 'p95 |m-p| (s)'], s.fidelity.map(fidelityRow)),
   ];
   if (s.fidelity.some((f) => f.belowResolution)) lines.push(resolutionNote(s));
+  lines.push(...faultLines(result));
   const rejected = Object.entries(s.rejectedMessages).filter(([, n]) => n > 0);
   if (rejected.length) lines.push('', `rejected malformed messages: ${rejected.map(([a, n]) => `${a} ${n}`).join(', ')}`);
   lines.push('', `records: ${result.dir}/ (manifest.json, turns.csv, summary.json, report.html, logs/)`);
@@ -32,9 +55,10 @@ export function formatRunResult(result: RunResult): string {
 
 /** A phase below the emulator's resolution shows its absolute error (emulated ms, marked *), not a percentage that measures the floor. */
 function fidelityRow(f: PhaseFidelity): (string | number)[] {
-  if (!f.n) return [f.phase, '–', '–', '–', 0];
-  if (f.belowResolution) return [`${f.phase} *`, `±${num(f.medianAbsMs, 3)} ms`, `±${num(f.p95AbsMs, 3)} ms`, pct(f.worst), f.n];
-  return [f.phase, pct(f.median), pct(f.p95), pct(f.worst), f.n];
+  const abs = [num(f.absMedian ?? NaN, 3), num(f.absP95 ?? NaN, 3)];
+  if (!f.n) return [f.phase, '–', '–', '–', 0, ...abs];
+  if (f.belowResolution) return [`${f.phase} *`, `±${num(f.absMedian * 1000, 3)} ms`, `±${num(f.absP95 * 1000, 3)} ms`, pct(f.worst), f.n, ...abs];
+  return [f.phase, pct(f.median), pct(f.p95), pct(f.worst), f.n, ...abs];
 }
 
 function floorLine(s: RunSummary): string[] {

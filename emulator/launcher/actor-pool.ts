@@ -40,6 +40,8 @@ export class ActorPool {
   private readonly placements = new Map<ActorName, Placement>();
   private sub: Subscription | undefined;
   private stopping = false;
+  /** Processes whose death is scheduled (a crash fault): their exit is reported here, not as a failure. */
+  private readonly doomed = new Map<ManagedChild, (how: string) => void>();
   /** Announcements from actors the pool never started (hostile or stale), dropped. */
   rejected = 0;
 
@@ -116,8 +118,21 @@ export class ActorPool {
     }
     void child.exited.then(({ code, signal: sig }) => {
       if (this.stopping || this.children.get(actor) !== child) return;
+      const expected = this.doomed.get(child);
+      this.doomed.delete(child);
+      if (expected) return expected(sig ? `signal ${sig}` : `code ${code}`);
       this.options.onUnexpectedExit(actor, `${actor.replace('.', ' ')}${where} (pid ${child.pid}) exited with ${sig ? `signal ${sig}` : `code ${code}`}`, log);
     });
+  }
+
+  /**
+   * The actor's current process is about to die on purpose: resolves with how it exited
+   * (`signal SIGKILL`) instead of failing the run. Restart it with `startOne`.
+   */
+  expectExit(actor: ActorName): { pid: number | undefined; exited: Promise<string> } {
+    const child = this.children.get(actor);
+    if (!child) throw new RunError(`${actor}: no such actor`);
+    return { pid: child.pid, exited: new Promise<string>((resolve) => this.doomed.set(child, resolve)) };
   }
 
   placementOf(actor: ActorName): Placement | undefined {

@@ -55,8 +55,9 @@ export async function openBus(o: BusOptions): Promise<Bus> {
   if (o.natsUrl) {
     nats = splitNatsUrl(o.natsUrl);
     devices = nats;
-    if (!isLoopback(o.host) && isLoopback(new URL(nats.url).hostname)) {
-      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
+    // A device namespace routes only to its bridge: whatever host NATS_URL names, devices reach it through the leaf.
+    if (!isLoopback(o.host)) {
+      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, name: `sledge-${o.runId}-local`, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
       await checkLeaf(nats, leaf);
       devices = { url: leaf.url, token: leaf.token };
       limits.natsLeaf = leaf.url;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,12 +24,14 @@ import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { calibrate, type Probe } from './calibrate.js';
 import { calibrateAndSettle, timeScaleBound, type ScaleSetup } from './scale-choice.js';
+import { CrashSupervisor } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
 import { retryOnOutage } from './turn-retry.js';
 import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
+import { RunHosts, type HostsOptions } from './run-hosts.js';
 import { settleHost } from './settle.js';
 
 export interface Progress {
@@ -53,6 +56,8 @@ export interface EmulationOptions {
   /** Actor start-up: `ready` of `total` processes have announced themselves. */
   onStarting?: (ready: number, total: number) => void;
   onStatus?: (line: string) => void;
+  /** `--agents`: devices on other hosts (DESIGN.md 4.8). */
+  agents?: HostsOptions;
 }
 
 export interface RunResult {
@@ -96,6 +101,8 @@ export class Emulation {
   private pool: ActorPool | undefined;
   private rejected: Record<string, Record<string, number>> = {};
   private scale: ScaleSetup | undefined;
+  private readonly hosts: RunHosts;
+  private crashes: CrashSupervisor | undefined;
   /** Wall seconds per stage, for summary.json and bench:scale. */
   readonly stages: Record<string, number> = {};
   private stageStart = performance.now();
@@ -117,7 +124,11 @@ export class Emulation {
     this.madeDir = !existsSync(dir);
     this.files = new RunFiles(dir, { existing: opts.resume !== undefined });
     this.subjects = new Subjects(this.runId);
+    // Every actor starting, every parallel turn and every request waits on this one signal:
+    // hundreds of listeners are the design, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.status = opts.onStatus ?? (() => undefined);
+    this.hosts = new RunHosts(system.config.devices, opts.agents);
   }
 
   get signal(): AbortSignal {
@@ -135,11 +146,12 @@ export class Emulation {
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
     this.network = await chooseNetwork(config);
     this.status(`network: ${this.network.mode} (${this.network.reason})`);
-    if (this.network.mode === 'tc') {
+    const localDevices = this.hosts.localDevices;
+    if (this.network.mode === 'tc' && localDevices.length > 0) {
       this.limits = raiseHostLimits(config.devices.length, join(tmp, 'host-limits.json'));
       this.teardown.add('host limits', () => this.limits!.restore());
       const portsPerBridge = Number(process.env.SLEDGE_BRIDGE_PORTS) || undefined;
-      this.topology = await createTopology({ runId: this.runId, deviceIds: config.devices.map((d) => d.id), ...(portsPerBridge ? { portsPerBridge } : {}) });
+      this.topology = await createTopology({ runId: this.runId, deviceIds: localDevices, ...(portsPerBridge ? { portsPerBridge } : {}) });
       this.teardown.add('network topology', () => this.topology!.destroy());
     }
     this.stage('network');
@@ -164,6 +176,8 @@ export class Emulation {
     this.store = await RunStore.open(this.bus.redisUrl, this.runId, { deadlineMs: busDownMs });
     this.teardown.add('redis connection', () => this.store!.close());
     if (this.opts.resume) await this.reconcile();
+    this.teardown.add('agents', () => this.hosts.close());
+    await this.hosts.open(this.nc, { runId: this.runId, mode: this.network.mode, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), env: sharedEnv(this.actorEnv('server')), onLost: (e) => this.fail(e) });
     this.stage('bus');
   }
 
@@ -197,7 +211,7 @@ export class Emulation {
     this.teardown.add('actor processes', () => pool.stop());
     await pool.listen();
     const local: Placement = new LocalPlacement(this.topology);
-    const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: local }))];
+    const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: this.hosts.placement(d.id, local) }))];
     await pool.start(specs, this.signal);
     this.stage('actors');
     this.status(`${pool.children.size} actor processes ready in ${this.stages.actors} s`);
@@ -229,19 +243,22 @@ export class Emulation {
 
   /** The round loop; resolves when every turn is recorded, rejects when the run is aborted. */
   async run(): Promise<void> {
-    const links = new Map<string, Link>(this.system.config.devices.map((d) => [d.id, this.topology ? this.topology.link(d.id) : new PacedLink(d.id)]));
+    const links = new Map<string, Link>(this.system.config.devices.map((d) => [d.id, this.hosts.link(d.id, () => (this.topology ? this.topology.link(d.id) : new PacedLink(d.id)))]));
     const { impairments } = await this.settleScale(links);
     const { config } = this.system;
     const turnsTotal = config.rounds * config.devices.length;
     // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
     if (!this.opts.resume) this.files.writeJson('manifest.json', this.manifest());
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest(), resumed: this.opts.resume !== undefined });
+    this.crashes = new CrashSupervisor(this.pool!);
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments,
       done: new Set(this.records.map((r) => `${r.round}/${r.device}`)),
       retry: retryOnOutage(this.watch!, this.status),
+      supervision: this.crashes,
+      onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
         this.records.push(record);
@@ -284,6 +301,7 @@ export class Emulation {
         bus: this.bus?.limits ?? {},
       },
       fidelity: this.scale?.facts ?? null,
+      ...this.hosts.manifest(),
     };
   }
 
@@ -299,7 +317,7 @@ export class Emulation {
   summary(state: RunResult['status'], error?: Error): RunSummary {
     const { config } = this.system;
     const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, scale: this.scale?.facts });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [], scale: this.scale?.facts });
   }
 
   /** summary.json is written before the teardown; its time is added once it is known. */
@@ -316,6 +334,12 @@ export class Emulation {
     await this.store?.end(state, summary).catch(() => undefined);
     return { runId: this.runId, dir: this.files.dir, status: state, ...(error ? { error } : {}), records: this.records, summary };
   }
+}
+
+/** What every actor of the run is told alike, wherever it runs. */
+function sharedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  const keys = ['SLEDGE_WORKLOAD', 'SLEDGE_SEED', 'SLEDGE_IMPAIRMENT', 'SLEDGE_BUS_DOWN_S'] as const;
+  return Object.fromEntries(keys.map((k) => [k, env[k] ?? '']));
 }
 
 /** The slowest rate any transfer of the run gets, in wall bit/s (rates × payloadScale / timeScale). */

@@ -1,5 +1,6 @@
 import { UsageError } from '../errors.js';
 import { settleLimit, type BatchLine } from './exec.js';
+import { holdLine, kick, passLine } from './outage.js';
 import { assertIfName, assertNetnsName, assertRate } from './names.js';
 import { changeLines, DEFAULT_SHAPER, headStartBytes, installLines, removeLines, type ShaperConfig } from './shaper.js';
 import type { Tc } from './tc.js';
@@ -15,7 +16,14 @@ export interface Link {
   setRates(upBps: number, downBps: number): Promise<void>;
   /** Bytes each sender adds to a transfer at the current rates (see headStartBytes). */
   padding(): { upBytes: number; downBytes: number };
+  /** Kernel-held outages (tc): make them possible while the link is idle, then hold and release a direction. */
+  prepareOutages?(): Promise<void>;
+  hold?(direction: Direction, wallS: number): Promise<void>;
+  release?(direction: Direction): Promise<void>;
 }
+
+/** `up`: device → server, shaped inside the namespace; `down`: server → device, on the host. */
+export type Direction = 'up' | 'down';
 
 export interface TcLinkOptions {
   readonly deviceId: string;
@@ -26,6 +34,8 @@ export interface TcLinkOptions {
   readonly nsVeth: string;
   readonly tc: Tc;
   readonly shaper?: ShaperConfig;
+  /** The device's address, for waking a released queue (outage.ts). */
+  readonly address?: string;
 }
 
 /** A Link shaped by the kernel: htb on both ends of the device's veth pair. */
@@ -37,6 +47,8 @@ export class TcLink implements Link {
   readonly tc: Tc;
   readonly shaper: ShaperConfig;
   private installed = false;
+  private outageLeaves = false;
+  readonly address: string | undefined;
   private current: { upBps: number; downBps: number } | undefined;
 
   constructor(options: TcLinkOptions) {
@@ -46,6 +58,7 @@ export class TcLink implements Link {
     this.nsVeth = assertIfName(options.nsVeth);
     this.tc = options.tc;
     this.shaper = options.shaper ?? DEFAULT_SHAPER;
+    this.address = options.address;
   }
 
   /** The rates last applied, if any. */
@@ -72,6 +85,33 @@ export class TcLink implements Link {
     return { upBytes: headStartBytes(this.current.upBps, this.shaper), downBytes: headStartBytes(this.current.downBps, this.shaper) };
   }
 
+  async prepareOutages(): Promise<void> {
+    if (this.shaper.kind !== 'htb') throw new UsageError(`link of ${this.deviceId}: outages need the htb shaper`);
+    if (!this.installed) throw new Error(`link of ${this.deviceId}: rates not set`);
+    if (this.outageLeaves) return;
+    await this.tc.batch([passLine(this.hostVeth)]);
+    await this.tc.batch([passLine(this.nsVeth)], { netns: this.netns });
+    this.outageLeaves = true;
+  }
+
+  async hold(direction: Direction, wallS: number): Promise<void> {
+    await this.prepareOutages();
+    await this.onSide(direction, [holdLine(this.side(direction), wallS)]);
+  }
+
+  async release(direction: Direction): Promise<void> {
+    await this.onSide(direction, [passLine(this.side(direction), 'change')]);
+    if (this.address) await kick(this.address);
+  }
+
+  private side(direction: Direction): string {
+    return direction === 'up' ? this.nsVeth : this.hostVeth;
+  }
+
+  private onSide(direction: Direction, lines: BatchLine[]): Promise<void> {
+    return direction === 'up' ? this.tc.batch(lines, { netns: this.netns }) : this.tc.batch(lines);
+  }
+
   /** Removes the shaping (both directions back to unlimited). */
   async clear(): Promise<void> {
     this.installed = false;
@@ -82,6 +122,8 @@ export class TcLink implements Link {
 
   /** @internal bookkeeping for setRatesMany */
   applied(ok: boolean, upBps: number, downBps: number): void {
+    // a fresh install (or a failed one) replaced the root, and the outage leaves with it
+    if (!ok || !this.installed) this.outageLeaves = false;
     this.installed = ok;
     this.current = ok ? { upBps, downBps } : undefined;
   }

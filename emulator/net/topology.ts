@@ -168,6 +168,7 @@ export async function createTopology(options: TopologyOptions): Promise<Topology
           netns: d.netns,
           hostVeth: d.hostVeth,
           nsVeth: d.nsVeth,
+          address: d.address,
           tc,
           ...(options.shaper ? { shaper: options.shaper } : {}),
         });

@@ -1,4 +1,4 @@
-import { byKind, nullable, num, obj, optional, parse, record, str, lit, type Infer, type Parsed, type Schema } from './schema.js';
+import { bool, byKind, nullable, num, obj, oneOf, optional, parse, record, str, lit, type Infer, type Parsed, type Schema } from './schema.js';
 
 /**
  * Control messages between coordinator, server and devices: JSON checked at the boundary
@@ -30,6 +30,17 @@ const impairmentFields = {
   jitterWallMs: optional(wallMs),
 };
 
+const phase = oneOf(['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp'] as const);
+const transferPhase = oneOf(['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const);
+
+/**
+ * A scheduled link outage on this turn (DESIGN.md 1.7): the link carries nothing for
+ * `wallS` from the start of `phase`'s first transfer. `kernel`: the sender asks the
+ * coordinator to hold the link in tc and waits for it; `pacer`: the sender's own token
+ * bucket holds the chunks.
+ */
+const outage = nullable(obj({ phase: transferPhase, wallS: seconds, by: oneOf(['kernel', 'pacer'] as const), padBytes: bytes }));
+
 /** Actor → launcher, a request until answered: an announcement is never lost, whenever the launcher listens. */
 export const readyMsg = obj({ kind: lit('ready'), actor: str({ min: 1, max: 256 }), pid: num({ int: true, min: 1 }) });
 
@@ -47,6 +58,11 @@ export const prepareMsg = obj({
   downRateBps: wallRate,
   /** Added to every transfer the server sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
+  /** The device dies when this phase starts: the server runs no job and sends nothing from there on. */
+  crashAt: optional(nullable(phase)),
+  outage: optional(outage),
+  /** Parallel mode: keep the returned adapters for the round's FedAvg. */
+  fedAvg: optional(bool()),
   ...impairmentFields,
 });
 
@@ -64,16 +80,28 @@ export const turnMsg = obj({
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
   timeoutMs: num({ int: true, min: 1, max: 86_400_000 }),
+  /** SIGKILL this process when this phase starts (a scheduled crash). */
+  crashAt: optional(nullable(phase)),
+  outage: optional(outage),
   ...impairmentFields,
 });
 
 export const shutdownMsg = obj({ kind: lit('shutdown') });
 
+/** Coordinator → server: forget a crashed turn (no job, no adapters kept). */
+export const discardMsg = obj({ kind: lit('discard'), turn: turnId });
+
+/** Coordinator → server at the end of a parallel round: FedAvg of the adapters returned in it. */
+export const averageMsg = obj({ kind: lit('average'), round: num({ int: true, min: 1 }) });
+
+/** Server → coordinator, the reply to `average`. */
+export const averagedMsg = obj({ kind: lit('averaged'), round: num({ int: true, min: 1 }), contributions: count, bytes });
+
 /** Device → server: the device is ready to receive this turn's adapters. */
 export const adapterRequestMsg = obj({ kind: lit('adapters'), turn: turnId });
 
 export const deviceControlMsg = byKind({ turn: turnMsg, shutdown: shutdownMsg });
-export const serverControlMsg = byKind({ prepare: prepareMsg, adapters: adapterRequestMsg, shutdown: shutdownMsg });
+export const serverControlMsg = byKind({ prepare: prepareMsg, adapters: adapterRequestMsg, shutdown: shutdownMsg, discard: discardMsg, average: averageMsg });
 
 /** Host-clock milliseconds (emulator/transport/host-clock.ts). */
 const hostMs = num({ min: 0 });
@@ -87,11 +115,18 @@ export const gradientNoticeMsg = obj({
   turn: turnId,
   iteration: iterations,
   busyWallS: seconds,
+  /** How long the job queued for the GPU, from the server's own queue timestamps. */
+  waitWallS: optional(seconds),
   at: hostMs,
 });
 
+/** Actor → coordinator (tc mode): hold my link for this outage, from `at` on; answered once the kernel holds it. */
+export const holdRequestMsg = obj({ kind: lit('hold'), turn: turnId, phase: transferPhase, wallS: seconds, at: hostMs });
+
+
 export const phaseWall = obj({
   adapterDown: seconds,
+  serverWait: seconds,
   deviceForward: seconds,
   uplink: seconds,
   server: seconds,
@@ -109,11 +144,17 @@ export const turnReportMsg = obj({
   /** The server's compute time as it measured it (its busy time), summed over iterations. */
   serverBusyWallS: seconds,
   rejected: count,
+  /** Host-clock ms when the turn started (the server sent the adapters): places it in its round. */
+  startAt: optional(hostMs),
+  pid: optional(num({ int: true, min: 1 })),
 });
+
+/** Device → coordinator, published and flushed just before a scheduled crash: the phases it completed. */
+export const crashingMsg = obj({ kind: lit('crashing'), turn: turnId, phase, pid: num({ int: true, min: 1 }), phases: phaseWall, startAt: hostMs });
 
 export const okMsg = obj({ kind: lit('ok'), rejected: optional(count), rejections: optional(record(count, 64)) });
 export const errorMsg = obj({ kind: lit('error'), message: str({ max: 4096 }) });
-export const replyMsg = byKind({ ok: okMsg, error: errorMsg, report: turnReportMsg });
+export const replyMsg = byKind({ ok: okMsg, error: errorMsg, report: turnReportMsg, averaged: averagedMsg });
 
 export type PrepareMsg = Infer<typeof prepareMsg>;
 export type TurnMsg = Infer<typeof turnMsg>;
@@ -121,6 +162,9 @@ export type GradientNoticeMsg = Infer<typeof gradientNoticeMsg>;
 export type TurnReportMsg = Infer<typeof turnReportMsg>;
 export type ReplyMsg = Infer<typeof replyMsg>;
 export type PhaseWall = Infer<typeof phaseWall>;
+export type HoldRequestMsg = Infer<typeof holdRequestMsg>;
+export type CrashingMsg = Infer<typeof crashingMsg>;
+export type OutageSpec = NonNullable<TurnMsg['outage']>;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

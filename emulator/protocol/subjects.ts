@@ -30,6 +30,11 @@ export class Subjects {
     return `${this.root}.evt.${actor}`;
   }
 
+  /** Requests to the coordinator (an actor asking for its link to be held, tc mode). */
+  get coordinator(): string {
+    return `${this.root}.ctl.coordinator`;
+  }
+
   /** Actors announce themselves here once they listen. */
   get ready(): string {
     return `${this.root}.ready`;

@@ -44,6 +44,11 @@ function gitFacts(root: string): { commit: string; dirty: boolean } | null {
   }
 }
 
+/** sledge's version (package.json): the launcher and its agents must agree on it. */
+export function sledgeVersion(): string {
+  return packageVersion(new URL('../../../', import.meta.url).pathname);
+}
+
 function packageVersion(root: string): string {
   try {
     return (JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { version: string }).version;

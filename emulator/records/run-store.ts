@@ -110,5 +110,5 @@ export class RunStore {
 }
 
 function entryFields(record: TurnRecord): string[] {
-  return ['round', String(record.round), 'device', record.device, 'record', JSON.stringify(record)];
+  return ['round', String(record.round), 'device', record.device, 'status', record.status, 'record', JSON.stringify(record)];
 }

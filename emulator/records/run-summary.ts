@@ -4,6 +4,7 @@ import { summarize, type Summary } from '../../src/summary.js';
 import type { FloorStats, Resolution } from '../../src/resolution.js';
 import { fidelity, type PhaseFidelity } from './fidelity.js';
 import type { TurnRecord } from './turn-record.js';
+import type { Restart } from '../launcher/faults.js';
 
 /**
  * summary.json: predicted and measured side by side, over the same finished turns (an
@@ -34,6 +35,8 @@ export interface RunSummary {
   /** Malformed or unexpected messages the actors rejected (and survived): per actor, and per reason over all actors. */
   rejectedMessages: Record<string, number>;
   rejectedByReason: Record<string, number>;
+  /** Device processes that died on schedule (crash faults) and were started again. */
+  restarts: Restart[];
 }
 
 /** Per actor and reason → per actor totals and per reason totals. */
@@ -61,12 +64,16 @@ export function summarizeRun(args: {
   stages?: Record<string, number>;
   rejected: Record<string, Record<string, number>>;
   error?: string | undefined;
+  restarts?: Restart[];
   scale?: ScaleFacts | undefined;
 }): RunSummary {
   const { records, config, scale } = args;
   const resolution = scale?.floor.resolution;
   const context = resolution && { resolution, timeScale: scale.timeScale.chosen, iterations: config.training.iterations };
-  const side = (which: 'predicted' | 'measured') => summarize(records.map((r) => ({ round: r.round, delay: r[which].delay, energy: r[which].energy })));
+  // in parallel mode a measured finish is the turn's start in its round plus its total (the model's schedule starts all at 0)
+  const finish = (r: TurnRecord, which: 'predicted' | 'measured') => (which === 'measured' ? r.startOffset : 0) + r[which].delay.total;
+  const side = (which: 'predicted' | 'measured') =>
+    summarize(records.map((r) => ({ round: r.round, status: r.status, delay: { total: finish(r, which) }, energy: r[which].energy })), config.mode);
   return {
     runId: args.runId,
     status: args.status,
@@ -86,5 +93,6 @@ export function summarizeRun(args: {
     wallSeconds: args.wallSeconds,
     stages: args.stages ?? {},
     ...rejectionTotals(args.rejected),
+    restarts: args.restarts ?? [],
   };
 }

@@ -1,4 +1,5 @@
 import { DELAY_KEYS, type PhaseDelays, type TurnEnergy } from '../../src/cost.js';
+import type { TurnFault, TurnStatus } from '../../src/faults.js';
 
 /**
  * One finished turn: the decision, the round's rates, and every phase and energy both
@@ -8,6 +9,12 @@ import { DELAY_KEYS, type PhaseDelays, type TurnEnergy } from '../../src/cost.js
 export interface TurnRecord {
   round: number;
   device: string;
+  /** How the turn ended (DESIGN.md 1.7); a dropped turn has zeros on both sides. */
+  status: TurnStatus;
+  /** The scheduled fault that hit the turn, as `faultLabel` writes it; '' for none. */
+  fault: string;
+  /** Parallel mode: when the turn started, in emulated seconds after the round's first turn started (0 in sequential mode). */
+  startOffset: number;
   cut: number;
   serverFreqHz: number;
   rateUpBps: number;
@@ -18,15 +25,29 @@ export interface TurnRecord {
   coordinatorWallS: number;
   /** Wall seconds the server's GPU workload ran, as the server measured it. */
   serverBusyWallS: number;
+  /** Host-clock ms the turn started, as the actors measured it (places a parallel turn in its round; not in the CSV). */
+  startAt?: number;
   /** How many times the turn was run again because a bus outage interrupted it (DESIGN.md 4.7); 0 normally. */
   retries: number;
 }
 
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'] as const;
 
+/** A fault in a CSV cell: `dropout`, `crash@uplink`, `outage@downlink+2s`. */
+export function faultLabel(f: TurnFault | undefined): string {
+  if (!f) return '';
+  if (f.kind === 'dropout') return 'dropout';
+  return f.kind === 'crash' ? `crash@${f.phase}` : `outage@${f.phase}+${f.seconds}s`;
+}
+
+const STATUSES: readonly string[] = ['done', 'dropped', 'crashed'];
+
 export const CSV_COLUMNS = [
   'round',
   'device',
+  'status',
+  'fault',
+  'start_offset',
   'cut',
   'serverFreqHz',
   'rateUpBps',
@@ -44,6 +65,9 @@ export function csvRow(r: TurnRecord): string {
   const cells: (string | number)[] = [
     r.round,
     r.device,
+    r.status,
+    r.fault,
+    r.startOffset,
     r.cut,
     r.serverFreqHz,
     r.rateUpBps,
@@ -71,9 +95,14 @@ export function parseTurnsCsv(text: string): TurnRecord[] {
       const n = (name: string) => Number(get(name));
       const delays = (side: string) => Object.fromEntries(DELAY_KEYS.map((k) => [k, n(`${side}_${k}`)])) as PhaseDelays;
       const energy = (side: string) => Object.fromEntries(ENERGY_KEYS.map((k) => [k, n(`${side}_energy_${k}`)])) as unknown as TurnEnergy;
+      // runs recorded before faults and parallel mode have none of these columns
+      const status = STATUSES.includes(get('status')) ? (get('status') as TurnStatus) : 'done';
       return {
         round: n('round'),
         device: get('device'),
+        status,
+        fault: get('fault'),
+        startOffset: n('start_offset') || 0,
         cut: n('cut'),
         serverFreqHz: n('serverFreqHz'),
         rateUpBps: n('rateUpBps'),

@@ -2,7 +2,9 @@ import type { TopLevelSpec } from 'vega-lite';
 import { cutsChart } from './charts/cuts.js';
 import { fidelityChart } from './charts/fidelity.js';
 import { phasesChart } from './charts/phases.js';
+import { ganttChart } from './charts/gantt.js';
 import { roundsChart } from './charts/rounds.js';
+import { GANTT_ROUNDS, ganttRows } from './gantt-rows.js';
 import type { ReportInput } from './inputs.js';
 import { deviceOrder, phaseBreakdown, roundRows, turnRows } from './rows.js';
 
@@ -14,6 +16,7 @@ export interface Figure {
   spec: TopLevelSpec;
 }
 
+/** The figures of every report; a parallel run adds 'fig-gantt'. */
 export const FIGURE_IDS = ['fig-rounds', 'fig-phases', 'fig-cuts', 'fig-fidelity'] as const;
 
 export function figuresOf(input: ReportInput): Figure[] {
@@ -23,7 +26,7 @@ export function figuresOf(input: ReportInput): Figure[] {
   const breakdown = phaseBreakdown(input);
   const compare = input.kind === 'compare';
   const cutRange = input.runs[0]?.manifest.config.training.cutRange;
-  return [
+  const figures: Figure[] = [
     {
       id: 'fig-rounds',
       title: 'Per-round delay and server energy',
@@ -49,4 +52,14 @@ export function figuresOf(input: ReportInput): Figure[] {
       spec: fidelityChart(turns, compare ? { colour: 'strategy', domain: strategies } : { colour: 'device', domain: devices }),
     },
   ];
+  const first = input.runs[0];
+  if (!compare && first?.manifest.config.mode === 'parallel') {
+    figures.push({
+      id: 'fig-gantt',
+      title: 'Parallel rounds, device by device',
+      caption: `The first ${GANTT_ROUNDS} rounds, one row per device: each phase of its turn as it ran (upper bar, measured, from the moment its turn started) and as the model schedules it (lower bar, faded, every device starting at 0). serverWait is the time its job queued for the one GPU; a crashed turn ends at its crash.`,
+      spec: ganttChart(ganttRows(first.turns), devices),
+    });
+  }
+  return figures;
 }

@@ -22,7 +22,11 @@ export interface RoundRow {
 export function roundRows(runs: readonly ReportRun[]): RoundRow[] {
   return runs.flatMap((run) =>
     SOURCES.flatMap((source) =>
-      roundTotals(run.turns.map((t) => ({ round: t.round, delay: t[source].delay, energy: t[source].energy }))).map((r) => ({
+      // a parallel round lasts until its last finish: the turn's start in the round plus its total
+      roundTotals(
+        run.turns.map((t) => ({ round: t.round, delay: { total: (source === 'measured' ? t.startOffset : 0) + t[source].delay.total }, energy: t[source].energy })),
+        run.manifest.config.mode,
+      ).map((r) => ({
         strategy: run.label,
         round: r.round,
         source,

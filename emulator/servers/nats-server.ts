@@ -36,6 +36,10 @@ export interface NatsOptions {
   leafRemote?: string;
   /** Clients the run will have (devices, server, coordinator): sets max_connections and the file limit. */
   clients?: number;
+  /** The run's credentials, when the leaf's clients must use them (an agent's devices, DESIGN.md 4.8). */
+  token?: string;
+  /** `server_name`, unique on a bus (leaf nodes of one run on several hosts); default `sledge-<runId>`. */
+  name?: string;
 }
 
 export const DEFAULT_WRITE_DEADLINE_S = 120;
@@ -67,7 +71,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   const confFile = join(opts.dir, 'nats.conf');
   const logFile = opts.logFile ?? join(opts.dir, 'nats.log');
   await mkdir(dirname(logFile), { recursive: true });
-  const token = randomBytes(24).toString('hex');
+  const token = opts.token ?? randomBytes(24).toString('hex');
   const writeDeadlineS = opts.writeDeadlineS ?? DEFAULT_WRITE_DEADLINE_S;
   const maxConnections = natsMaxConnections(opts.clients ?? 0);
   const wrapper = raiseOpenFiles(maxConnections + 64, await findExecutable('prlimit'));
@@ -78,7 +82,7 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, runId: opts.runId, writeDeadlineS, maxConnections, leafRemote: opts.leafRemote }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, token, logFile, name: opts.name ?? `sledge-${opts.runId}`, writeDeadlineS, maxConnections, leafRemote: opts.leafRemote }), { mode: 0o600 });
       return [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', confFile];
     },
     probe: (port) => canConnect(hostPort(host, port), token),
@@ -96,10 +100,10 @@ export function natsMaxConnections(clients: number): number {
   return Math.max(1024, 2 * clients + 64);
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; runId: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string | undefined }): string {
+function natsConfig(c: { host: string; port: number; token: string; logFile: string; name: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string | undefined }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
-    `server_name: ${JSON.stringify(`sledge-${c.runId}`)}`,
+    `server_name: ${JSON.stringify(c.name)}`,
     `listen: ${JSON.stringify(hostPort(c.host, c.port))}`,
     `authorization { token: ${JSON.stringify(c.token)} }`,
     'max_payload: 1MB',

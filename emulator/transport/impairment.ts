@@ -51,9 +51,9 @@ export function checkImpairment(imp: Impairment): void {
   if (!(imp.lossPct >= 0 && imp.lossPct < 100)) bad(`lossPct must be in [0, 100), got ${imp.lossPct}`);
 }
 
-export function planDeliveries(chunkSizes: readonly number[], rateBps: number | null, imp?: Impairment): DeliveryPlan {
+export function planDeliveries(chunkSizes: readonly number[], rateBps: number | null, imp?: Impairment, holdMs = 0): DeliveryPlan {
   if (imp) checkImpairment(imp);
-  const link = new TokenBucket(rateBps);
+  const link = new TokenBucket(rateBps, holdMs);
   const deliveries: Delivery[] = [];
   // Lost copies become ready again in the order they were lost, so a FIFO stays sorted.
   const retransmit: { seq: number; readyAtMs: number }[] = [];

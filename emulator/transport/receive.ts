@@ -29,6 +29,8 @@ export interface Received {
   /** performance.now() ms */
   firstChunkAt: number;
   completedAt: number;
+  /** The payload itself, for transfers the `keep` option asked for. */
+  data?: Uint8Array;
 }
 
 /**
@@ -60,6 +62,11 @@ export interface ReceiverOptions {
   maxUnclaimed?: number;
   /** Called once if the subscription fails: it is then closed, and every wait fails. */
   onError?: (err: Error) => void;
+  /**
+   * Transfers whose bytes are kept (default none: content is not modelled). Asked once per
+   * new transfer with its declared size, so the caller bounds what it is made to hold.
+   */
+  keep?: (tag: string, totalBytes: number) => boolean;
   /** The clock for ages, ms (tests inject one). */
   now?: () => number;
 }
@@ -100,6 +107,7 @@ interface Incoming {
   firstChunkAt: number;
   /** When its last new chunk came, on the receiver's `now` clock. */
   lastAt: number;
+  data?: Uint8Array;
 }
 
 interface Waiter {
@@ -180,13 +188,16 @@ export class PayloadReceiver {
     });
   }
 
-  /** Gives up waiting for `tag` (its turn failed): the wait rejects now instead of at its timeout. */
+  /** Gives up on a transfer (its sender is gone): its wait fails with `why`, its chunks so far are dropped, a completed one is forgotten. */
   cancel(tag: string, why = 'cancelled'): void {
+    this.unclaimed.delete(tag);
     const w = this.waiters.get(tag);
-    if (!w) return;
-    this.waiters.delete(tag);
-    clearTimeout(w.timer);
-    w.reject(new RunError(`payload ${tag} on ${this.subject}: ${why}`));
+    if (w) {
+      this.waiters.delete(tag);
+      clearTimeout(w.timer);
+      w.reject(new RunError(`payload ${tag} on ${this.subject}: ${why}`));
+    }
+    for (const [id, t] of this.partial) if (t.tag === tag) this.dropTransfer(id, 'abandoned');
   }
 
   async close(): Promise<void> {
@@ -215,6 +226,7 @@ export class PayloadReceiver {
     t.got[at] = (t.got[at] as number) | bit;
     t.gotChunks++;
     t.gotBytes += f.payload.length;
+    t.data?.set(f.payload, f.seq * f.chunkBytes);
     t.lastAt = this.now();
     this.partial.delete(f.transferId);
     if (t.gotChunks < t.totalChunks) {
@@ -224,13 +236,14 @@ export class PayloadReceiver {
     this.remember(this.completedIds, f.transferId);
     // Each frame's length is checked against its sequence number, so this holds unless the codec is broken.
     if (t.gotBytes !== t.totalBytes) return this.drop('bad-length');
-    this.complete({ tag: t.tag, bytes: t.gotBytes, chunks: t.totalChunks, firstChunkAt: t.firstChunkAt, completedAt: performance.now() });
+    this.complete({ tag: t.tag, bytes: t.gotBytes, chunks: t.totalChunks, firstChunkAt: t.firstChunkAt, completedAt: performance.now(), ...(t.data ? { data: t.data } : {}) });
   }
 
   /** A new partial transfer, making room first: the frame's sizes are already bounded by the codec. */
   private start(f: DataFrame): Incoming {
     while (this.partial.size >= this.maxPartial) this.evictOne();
     const t: Incoming = { tag: f.tag, totalChunks: f.totalChunks, chunkBytes: f.chunkBytes, totalBytes: f.totalBytes, got: new Uint8Array(Math.ceil(f.totalChunks / 8)), gotChunks: 0, gotBytes: 0, firstChunkAt: performance.now(), lastAt: this.now() };
+    if (this.options.keep?.(f.tag, f.totalBytes)) t.data = new Uint8Array(f.totalBytes);
     this.partial.set(f.transferId, t);
     return t;
   }

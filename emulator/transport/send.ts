@@ -34,6 +34,8 @@ export interface SendOptions {
    */
   ackTimeoutMs?: number;
   impairment?: Impairment;
+  /** A link outage from the start: the pacer sends nothing for this long (userspace mode). */
+  holdMs?: number;
   /** Abandons the transfer (its turn was given up, e.g. after a bus outage): it then fails at once. */
   signal?: AbortSignal;
 }
@@ -94,7 +96,7 @@ class OutgoingTransfer {
 
   async run(): Promise<SendResult> {
     const { nc, opts, sizes, where } = this;
-    const plan = planDeliveries(sizes, opts.rateBps, opts.impairment);
+    const plan = planDeliveries(sizes, opts.rateBps, opts.impairment, opts.holdMs ?? 0);
     const minDelayMs = Math.max(0, (opts.impairment?.delayMs ?? 0) - (opts.impairment?.jitterMs ?? 0));
     const header = { transferId: this.transferId, totalChunks: sizes.length, chunkBytes: this.chunkBytes, totalBytes: opts.bytes, tag: opts.tag };
     const ackTimeoutMs = opts.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;

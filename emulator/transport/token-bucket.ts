@@ -5,10 +5,11 @@
  * exactly 8N/rate, as on a real link of that rate. Times are milliseconds.
  */
 export class TokenBucket {
-  private freeAtMs = 0;
-
-  /** `null` = unpaced (in tc mode the kernel shapes instead). */
-  constructor(readonly rateBps: number | null) {
+  /** `null` = unpaced (in tc mode the kernel shapes instead). `freeAtMs` > 0: the link carries nothing before then (an outage). */
+  constructor(
+    readonly rateBps: number | null,
+    private freeAtMs = 0,
+  ) {
     if (rateBps !== null && !(rateBps > 0 && Number.isFinite(rateBps))) throw new RangeError(`rateBps must be > 0 or null, got ${rateBps}`);
   }
 

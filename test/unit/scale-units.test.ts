@@ -41,7 +41,7 @@ describe('control-message codec (protocol/schema.ts)', () => {
 
   it('tells replies apart by kind and refuses an unknown kind', () => {
     expect(decode(replyMsg, encode({ kind: 'ok', rejections: { 'data/bad-magic': 2 } })).ok).toBe(true);
-    expect(decode(replyMsg, encode({ kind: 'bogus' }))).toEqual({ ok: false, reason: 'kind: expected one of ok, error, report' });
+    expect(decode(replyMsg, encode({ kind: 'bogus' }))).toEqual({ ok: false, reason: 'kind: expected one of ok, error, report, averaged' });
     expect(decode(replyMsg, encode({ kind: '__proto__' })).ok).toBe(false);
   });
 

@@ -3,7 +3,7 @@ import type { ReportInput } from '../inputs.js';
 import { esc } from './escape.js';
 import { footerHtml, headerHtml } from './header.js';
 import { STYLE } from './style.js';
-import { averagesTable, fidelityTable, reductionsTable, statusNotes } from './tables.js';
+import { averagesTable, faultsTable, fidelityTable, reductionsTable, statusNotes } from './tables.js';
 
 /** The whole page: header, summary tables, then one <figure id=…> per chart with its inline SVG. */
 export function pageHtml(input: ReportInput, figures: { figure: Figure; svg: string }[]): string {
@@ -27,6 +27,7 @@ ${averagesTable(input.runs)}
 ${compare ? `<h3>Reduction by <code>${esc(input.reference)}</code> against each other strategy</h3>\n${reductionsTable(input)}\n<p class="note">Reduction = (other − ${esc(input.reference)}) / other, of the average per round; green: ${esc(input.reference)} is lower.</p>` : ''}
 <h3>Fidelity per phase: |measured / predicted − 1| over the turns</h3>
 ${fidelityTable(input.runs)}
+${faultsTable(input.runs)}
 </section>
 <section id="charts">
 <h2>Charts</h2>

@@ -97,3 +97,20 @@ function runNotes(runs: readonly ReportRun[]): string[] {
     .filter((r) => r.summary.status !== 'finished')
     .map((r) => `<p class="warn">Run <code>${esc(r.manifest.runId)}</code> (${esc(r.label)}) ${esc(r.summary.status)}${r.summary.error ? `: ${esc(r.summary.error)}` : ''} — ${r.summary.turnsDone} of ${r.summary.turnsPlanned} turns; its averages cover the finished turns only.</p>`);
 }
+
+/** Every turn a scheduled fault hit (DESIGN.md 1.7), marked by its status; '' when there are none. */
+export function faultsTable(runs: readonly ReportRun[]): string {
+  const hit = runs.flatMap((r) => r.turns.filter((t) => t.fault).map((t) => ({ run: r.label, t })));
+  if (hit.length === 0) return '';
+  const head = [[...(runs.length > 1 ? [h('strategy')] : []), h('round'), h('device'), h('fault'), h('status'), h('predicted total (s)'), h('measured total (s)')]];
+  const rows = hit.map(({ run, t }) => [
+    ...(runs.length > 1 ? [`<code>${esc(run)}</code>`] : []),
+    String(t.round),
+    esc(t.device),
+    `<code>${esc(t.fault)}</code>`,
+    { html: esc(t.status), cls: t.status === 'done' ? '' : 'worse' },
+    num(t.predicted.delay.total),
+    num(t.measured.delay.total),
+  ]);
+  return `<h3>Faulted turns</h3>\n${table(head, rows)}\n<p class="note">Scheduled faults: a dropped turn took no part (zeros); a crashed one is measured up to the crash, its adapters discarded and its device restarted; an outage is in its phase's time. Fidelity above counts completed turns only.</p>`;
+}

@@ -1,0 +1,96 @@
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { RunError } from '../errors.js';
+import type { Direction, Link } from '../net/link.js';
+import { crashingMsg, decode, encode, holdRequestMsg, type CrashingMsg, type HoldRequestMsg } from '../protocol/messages.js';
+import type { Subjects } from '../protocol/subjects.js';
+import { fromHostMs } from '../transport/host-clock.js';
+
+const DIRECTION: Record<HoldRequestMsg['phase'], Direction> = { adapterDown: 'down', downlink: 'down', uplink: 'up', adapterUp: 'up' };
+
+/**
+ * What actors tell the coordinator unasked, on its own subject: a sender asking for its
+ * link to be held for an outage (tc mode), and a device's last report before its
+ * scheduled crash. Holds are released `wallS` after the phase started, early by what the
+ * hold itself took to apply, so that the release lands on time.
+ */
+export class CoordinatorInbox {
+  private readonly sub: Subscription;
+  private readonly lastWords = new Map<string, CrashingMsg>();
+  private readonly waiting = new Map<string, (m: CrashingMsg) => void>();
+  private readonly releases = new Set<Promise<void>>();
+  /** Malformed messages dropped; a bad one never stops the run. */
+  rejected = 0;
+
+  constructor(
+    nc: NatsConnection,
+    subjects: Subjects,
+    private readonly links: ReadonlyMap<string, Link>,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.sub = nc.subscribe(subjects.coordinator, { callback: (err, msg) => (err ? this.onError(err) : this.onMessage(msg)) });
+  }
+
+  private onMessage(msg: Msg): void {
+    const crash = decode(crashingMsg, msg.data);
+    if (crash.ok) return this.onCrashing(crash.value);
+    const hold = decode(holdRequestMsg, msg.data);
+    if (!hold.ok) {
+      this.rejected++;
+      if (msg.reply) msg.respond(encode({ kind: 'error', message: `rejected: ${hold.reason}` }));
+      return;
+    }
+    void this.hold(hold.value).then(
+      () => msg.respond(encode({ kind: 'ok' })),
+      (err: Error) => msg.respond(encode({ kind: 'error', message: `hold of ${hold.value.turn.device}'s link: ${err.message}` })),
+    );
+  }
+
+  private async hold(h: HoldRequestMsg): Promise<void> {
+    const link = this.links.get(h.turn.device);
+    if (!link?.hold || !link.release) throw new RunError('this link cannot be held in the kernel');
+    const direction = DIRECTION[h.phase];
+    const began = performance.now();
+    await link.hold(direction, h.wallS);
+    const applyMs = performance.now() - began;
+    const releaseAt = fromHostMs(h.at) + h.wallS * 1000 - applyMs;
+    const release = new Promise<void>((r) => setTimeout(r, Math.max(0, releaseAt - performance.now())))
+      .then(() => link.release!(direction))
+      .catch((err: Error) => this.onError(new RunError(`release of ${h.turn.device}'s link after its outage: ${err.message}`)))
+      .finally(() => this.releases.delete(release));
+    this.releases.add(release);
+  }
+
+  private onCrashing(m: CrashingMsg): void {
+    const key = `${m.turn.round}/${m.turn.device}`;
+    const waiter = this.waiting.get(key);
+    this.waiting.delete(key);
+    if (waiter) waiter(m);
+    else this.lastWords.set(key, m);
+  }
+
+  /** The report a device sent as it crashed; it was flushed before the kill, so it comes with or before the exit. */
+  crashReport(round: number, device: string, timeoutMs: number): Promise<CrashingMsg> {
+    const key = `${round}/${device}`;
+    const known = this.lastWords.get(key);
+    if (known) {
+      this.lastWords.delete(key);
+      return Promise.resolve(known);
+    }
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        reject(new RunError(`device ${device} died in round ${round} without its crash report`));
+      }, timeoutMs);
+      this.waiting.set(key, (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      });
+    });
+  }
+
+  /** Waits for pending releases (so no link is left held), then stops listening. */
+  async close(): Promise<void> {
+    await Promise.all([...this.releases]);
+    if (!this.sub.isClosed()) this.sub.unsubscribe();
+  }
+}

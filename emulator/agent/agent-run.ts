@@ -1,0 +1,115 @@
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { actorCommand } from '../launcher/actor-command.js';
+import { runPrefix } from '../net/names.js';
+import { createTopology, type Topology } from '../net/topology.js';
+import { spawnManaged, type ManagedChild } from '../servers/child.js';
+import { startNats } from '../servers/nats-server.js';
+import { Teardown } from '../teardown.js';
+import { agentExits, toBytes, type ExitReport, type OpenRun } from './protocol.js';
+
+export interface AgentRunOptions {
+  name: string;
+  nc: NatsConnection;
+  /** The upstream's leafnode URL the run's leaf node connects to. */
+  leafUrl: string;
+  clockSkewMs: number;
+  logRoot: string;
+}
+
+/**
+ * One run's devices on this host (DESIGN.md 4.8): their namespaces behind this agent's own
+ * bridge (tc mode), a leaf nats-server on the bridge address with the run's credentials
+ * through which they reach the bus, and the processes themselves. Everything is undone in
+ * reverse order by `close`, whichever way the run ends.
+ */
+export class AgentRun {
+  readonly prefix: string;
+  readonly logDir: string;
+  private readonly teardown = new Teardown();
+  private readonly children = new Map<string, ManagedChild>();
+  private topology: Topology | undefined;
+  private natsUrl = '';
+  private closing: Promise<string[]> | undefined;
+  lastPing = Date.now();
+
+  constructor(
+    readonly spec: OpenRun,
+    private readonly o: AgentRunOptions,
+  ) {
+    // Its own names: on one machine (the tests) the launcher's prefix is taken already.
+    this.prefix = runPrefix(`${spec.runId}@${o.name}`);
+    this.logDir = join(o.logRoot, spec.runId);
+  }
+
+  async open(): Promise<void> {
+    const { spec } = this;
+    mkdirSync(this.logDir, { recursive: true });
+    // `sledge-<runId>@<name>-…`: `sledge net clean` finds it (and its leaf server) by the agent's prefix.
+    const tmp = await mkdtemp(join(tmpdir(), `sledge-${spec.runId}@${this.o.name}-`));
+    this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
+    if (spec.mode === 'tc') {
+      this.topology = await createTopology({ runId: spec.runId, prefix: this.prefix, deviceIds: spec.devices });
+      this.teardown.add('network topology', async () => {
+        const r = await this.topology!.destroy();
+        if (r.errors.length) throw new Error(r.errors.join('; '));
+      });
+    }
+    const leaf = await startNats({
+      dir: join(tmp, 'nats'),
+      host: this.topology?.hostAddress ?? '127.0.0.1',
+      runId: spec.runId,
+      name: `sledge-${spec.runId}-${this.o.name}`,
+      clients: spec.devices.length + 2,
+      logFile: join(this.logDir, 'nats-leaf.log'),
+      leafRemote: this.o.leafUrl,
+      ...(spec.token ? { token: spec.token } : {}),
+    });
+    this.teardown.add('leaf nats-server', () => leaf.stop());
+    this.natsUrl = leaf.url;
+  }
+
+  spawn(actor: string): number | undefined {
+    const device = actor.slice('device.'.length);
+    const cmd = actorCommand(actor);
+    const argv = this.topology ? this.topology.execArgv(device, cmd) : cmd;
+    const env: NodeJS.ProcessEnv = {
+      ...this.spec.env,
+      PATH: process.env.PATH,
+      SLEDGE_NATS_URL: this.natsUrl,
+      SLEDGE_NATS_TOKEN: this.spec.token ?? '',
+      SLEDGE_RUN_ID: this.spec.runId,
+      SLEDGE_ACTOR: actor,
+      SLEDGE_CLOCK_SKEW_MS: String(this.o.clockSkewMs),
+      SLEDGE_CLOCK_OFFSET_MS: String(this.spec.offsetMs),
+    };
+    const child = spawnManaged(actor, argv[0]!, argv.slice(1), join(this.logDir, `${actor}.log`), { env });
+    this.children.set(actor, child);
+    void child.exited.then(({ code, signal, spawnError }) => {
+      if (this.closing || this.children.get(actor) !== child) return;
+      const report: ExitReport = { actor, code: spawnError ? 127 : code, signal };
+      if (!this.o.nc.isClosed()) this.o.nc.publish(agentExits(this.spec.runId, this.o.name), toBytes(report));
+    });
+    return child.pid;
+  }
+
+  async stop(actor: string): Promise<void> {
+    await this.children.get(actor)?.stop();
+  }
+
+  async setRates(device: string, upBps: number, downBps: number): Promise<void> {
+    if (this.topology) await this.topology.link(device).setRates(upBps, downBps);
+  }
+
+  /** Idempotent; resolves with what could not be undone. */
+  close(): Promise<string[]> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.children.values()].map((c) => c.stop()));
+      return this.teardown.run();
+    })();
+    return this.closing;
+  }
+}

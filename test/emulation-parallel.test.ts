@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cleanNet } from '../emulator/net/clean.js';
+import { runPrefix } from '../emulator/net/names.js';
+import { median, processesOfRun, readTurns, runCli, runIdOf, tempDir, tempDirsOfRun, writeJson } from './helpers/emulation.js';
+import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+
+const PARALLEL = new URL('../configs/paper-parallel.json', import.meta.url).pathname;
+
+/** The paper's parallel scenario cut down; `queue` slows the server's GPU so that jobs wait for it. */
+function parallelConfig(opts: { devices: number; rounds: number; network: 'tc' | 'userspace'; queue?: boolean }) {
+  const paper = JSON.parse(readFileSync(PARALLEL, 'utf8'));
+  const config = { ...paper, name: 'test-parallel', rounds: opts.rounds, devices: paper.devices.slice(0, opts.devices) };
+  config.emulation = { timeScale: 0.1, payloadScale: 0.01, network: opts.network, workload: 'sleep', controlTimeoutS: 10 };
+  if (opts.queue) {
+    // a GPU about 7× slower per cycle and two iterations: every round's jobs collide
+    config.server = { ...paper.server, freqHz: { min: 2.1e8, max: 4e8 }, flopsPerCycle: 30000 };
+    config.training = { ...paper.training, iterations: 2 };
+  }
+  return config;
+}
+
+const rel = (m: number, p: number) => Math.abs(m / p - 1);
+
+/** `sledge run` in parallel mode (DESIGN.md 1.6): all of a round's devices at once, one GPU queue on the server. */
+describe('sledge run (parallel mode)', () => {
+  let dir: string;
+  const runs: string[] = [];
+
+  beforeAll(async () => {
+    dir = await tempDir('emulation-parallel');
+  });
+
+  afterAll(async () => {
+    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  tcIt(
+    'tc, 4 devices whose GPU jobs queue: device totals within 5% (median), serverWait measured where predicted, round delays within 5%',
+    async () => {
+      const config = writeJson(join(dir, 'queue.json'), parallelConfig({ devices: 4, rounds: 3, network: 'tc', queue: true }));
+      const out = join(dir, 'run-queue');
+      const r = await runCli(['run', config, '--out', out]);
+      const runId = runIdOf(out);
+      if (runId) runs.push(runId);
+      expect(r.stderr).not.toMatch(/Error|failed|warning/i);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/serverWait/);
+
+      const turns = readTurns(out);
+      expect(turns).toHaveLength(12);
+      const errors = turns.map((t) => rel(Number(t.measured_total), Number(t.predicted_total)));
+      expect(median(errors), `|measured/predicted − 1| of totals: ${errors.map((e) => e.toFixed(3)).join(' ')}`).toBeLessThanOrEqual(0.05);
+      const waited = turns.filter((t) => Number(t.predicted_serverWait) > 0);
+      expect(waited.length, 'the config must make jobs queue').toBeGreaterThanOrEqual(6);
+      for (const t of waited) expect(Number(t.measured_serverWait), `serverWait of ${t.round}/${t.device}`).toBeGreaterThan(0);
+
+      const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+      expect(summary.predicted.mode).toBe('parallel');
+      expect(rel(summary.measured.avgRoundDelay, summary.predicted.avgRoundDelay)).toBeLessThanOrEqual(0.05);
+      const rounds = [1, 2, 3].map((round) => {
+        const of = turns.filter((t) => Number(t.round) === round);
+        const predicted = Math.max(...of.map((t) => Number(t.predicted_total)));
+        const measured = Math.max(...of.map((t) => Number(t.start_offset) + Number(t.measured_total)));
+        return rel(measured, predicted);
+      });
+      for (const e of rounds) expect(e, `round delay errors ${rounds.map((x) => x.toFixed(3)).join(' ')}`).toBeLessThanOrEqual(0.05);
+
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(kernelStateOf(runPrefix(manifest.runId))).toEqual({ netns: [], links: [], qdiscs: [] });
+      expect(processesOfRun(manifest.runId)).toEqual([]);
+      expect(tempDirsOfRun(manifest.runId)).toEqual([]);
+    },
+    { tools: ['nats-server', 'redis-server'], timeout: 180_000 },
+  );
+
+  it('the report of a parallel run has a Gantt chart of its rounds, and its records the queue wait', async () => {
+    const config = writeJson(join(dir, 'gantt.json'), parallelConfig({ devices: 3, rounds: 2, network: 'userspace' }));
+    const out = join(dir, 'run-gantt');
+    const r = await runCli(['run', config, '--out', out]);
+    expect(r.stderr).not.toMatch(/Error|failed/);
+    expect(r.code).toBe(0);
+    const turns = readTurns(out);
+    expect(turns.map((t) => `${t.round}/${t.device}`)).toEqual(['1/d1', '1/d2', '1/d3', '2/d1', '2/d2', '2/d3']);
+    for (const t of turns) expect(t.measured_serverWait).toMatch(/^[0-9.e-]+$/);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    const gantt = html.slice(html.indexOf('<figure id="fig-gantt">'));
+    expect(html).toContain('<figure id="fig-gantt">');
+    expect(gantt.slice(0, gantt.indexOf('</figure>'))).toMatch(/<svg[\s\S]*serverWait[\s\S]*<\/svg>/);
+    // a sequential run has no such chart
+    expect(readFileSync(join(out, 'summary.json'), 'utf8')).toMatch(/"mode": "parallel"/);
+  }, 120_000);
+});

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parseAgentRequest, toBytes } from '../../emulator/agent/protocol.js';
+import { deviceHosts, parseAgentList } from '../../emulator/launcher/device-hosts.js';
+
+describe('device placement across hosts (DESIGN.md 4.8)', () => {
+  const devices = [{ id: 'd1' }, { id: 'd2', agent: 'b' }, { id: 'd3' }, { id: 'd4' }, { id: 'd5', agent: 'local' }];
+
+  it('round-robin in config order over --agents, a device naming its agent keeps it', () => {
+    expect(Object.fromEntries(deviceHosts(devices, ['local', 'a', 'b']))).toEqual({ d1: 'local', d2: 'b', d3: 'a', d4: 'b', d5: 'local' });
+  });
+
+  it('without --agents everything is local; naming an agent not in --agents is bad input', () => {
+    expect([...deviceHosts([{ id: 'd1' }], []).values()]).toEqual(['local']);
+    expect(() => deviceHosts(devices, ['a'])).toThrow(/device d2 names agent "b"/);
+  });
+
+  it('--agents: names checked, no duplicates', () => {
+    expect(parseAgentList('local, a,b')).toEqual(['local', 'a', 'b']);
+    expect(() => parseAgentList('a,a')).toThrow(/twice/);
+    expect(() => parseAgentList('a;rm')).toThrow(/invalid agent name/);
+  });
+
+  it('an agent refuses malformed requests instead of acting on them', () => {
+    expect(parseAgentRequest(new TextEncoder().encode('{'))).toBe('not JSON');
+    expect(parseAgentRequest(toBytes({ kind: 'spawn', runId: 'r1', actor: 'device.x; rm' }))).toBe('bad actor');
+    expect(parseAgentRequest(toBytes({ kind: 'rates', runId: 'r1', device: 'd1', upBps: 'fast' }))).toBe('bad rates');
+    expect(parseAgentRequest(toBytes({ kind: 'spawn', runId: 'r1', actor: 'device.d1' }))).toEqual({ kind: 'spawn', runId: 'r1', actor: 'device.d1' });
+  });
+});
