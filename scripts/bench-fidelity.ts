@@ -23,7 +23,7 @@ import { abortOnSignals } from '../emulator/terminal/signals.js';
 import { UsageError } from '../emulator/errors.js';
 
 const configPath = process.argv[2] ?? 'configs/paper.json';
-const scales = (process.argv[3] ?? 'auto,0.02,0.05,0.2').split(',').map((s) => (s === 'auto' ? 'auto' : Number(s)));
+const scales = process.argv[3] === 'none' ? [] : (process.argv[3] ?? 'auto,0.02,0.05,0.2').split(',').map((s) => (s === 'auto' ? 'auto' : Number(s)));
 const networks = (process.argv[4] ?? 'tc,userspace').split(',') as ('tc' | 'userspace')[];
 const parallelCounts = process.argv[5] === 'none' ? [] : (process.argv[5] ?? '10,100').split(',').map(Number);
 const parallelScales = (process.argv[6] ?? '0.05,0.2').split(',').map(Number);
