@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { cleanNet } from '../emulator/net/clean.js';
 import { runPrefix } from '../emulator/net/names.js';
 import { startRedis, type EmbeddedRedis } from '../emulator/servers/redis-server.js';
-import { actorPid, median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, waitFor, writeJson } from './helpers/emulation.js';
+import { actorPid, median, planKeys, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, turnKeys, waitFor, writeJson } from './helpers/emulation.js';
 import { OtherHost } from './helpers/other-host.js';
 import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
 
@@ -51,12 +51,12 @@ describe('sledge agent: devices on another host', () => {
     if (!process.env.SLEDGE_KEEP_TEST_DIR) await rm(dir, { recursive: true, force: true });
   });
 
-  const config = (name: string, rounds = 3) => writeJson(join(dir, `${name}.json`), smallConfig({ network: 'tc', devices: 4, rounds }));
+  const config = (name: string, rounds = 3, faults?: unknown[]) => writeJson(join(dir, `${name}.json`), { ...smallConfig({ network: 'tc', devices: 4, rounds }), ...(faults ? { faults } : {}) });
 
   /** Runs 4 devices, two on `agent`; checks every turn, the median turn error (unless no bound), the agent's namespaces and that both hosts are clean. */
-  async function runSplit(name: string, agent: string, runEnv: NodeJS.ProcessEnv, medianBound: number | undefined = 0.05) {
+  async function runSplit(name: string, agent: string, runEnv: NodeJS.ProcessEnv, medianBound: number | undefined = 0.05, faults?: unknown[]) {
     const out = join(dir, name);
-    const { done } = startCli(['run', config(name), '--out', out, '--agents', `local,${agent}`], runEnv);
+    const { done } = startCli(['run', config(name, 3, faults), '--out', out, '--agents', `local,${agent}`], runEnv);
     // while it runs: the agent's devices are in the agent's own namespaces
     const early = done.then((r) => Promise.reject(new Error(`run ended before its manifest: ${r.stderr}`)));
     early.catch(() => undefined);
@@ -115,9 +115,18 @@ describe('sledge agent: devices on another host', () => {
     expect(Math.abs(offsetMs - 250)).toBeLessThanOrEqual(uncertaintyMs + 5);
   }, TOOLS);
 
-  tcIt('killing the agent mid-run fails the run naming it; the launcher\'s host is clean', async () => {
+  tcIt('an outage on a device behind the agent is held by the agent\'s kernel: the turn within 5%, every turn, both hosts clean', async () => {
+    const { turns } = await runSplit('outage', 'hostb', env(), 0.05, [{ kind: 'outage', device: 'd2', round: 2, phase: 'downlink', seconds: 2 }]);
+    const outage = turns.find((t) => t.fault === 'outage@downlink+2s')!;
+    expect(`${outage.round}/${outage.device}/${outage.status}`).toBe('2/d2/done');
+    const error = Math.abs(Number(outage.measured_downlink) / Number(outage.predicted_downlink) - 1);
+    expect(error, `downlink ${outage.measured_downlink} against ${outage.predicted_downlink}`).toBeLessThanOrEqual(0.05);
+  }, TOOLS);
+
+  tcIt('killing the agent mid-run fails the run naming it, the launcher\'s host clean; the agent restarted, sledge resume finishes it with every turn once, both hosts clean', async () => {
     const out = join(dir, 'killed');
-    const { done } = startCli(['run', config('killed', 30), '--out', out, '--agents', 'local,doomed'], env());
+    const rounds = 6;
+    const { done } = startCli(['run', config('killed', rounds), '--out', out, '--agents', 'local,doomed'], env());
     await waitFor('two finished turns', () => readTurns(out).length >= 2, 60_000);
     const runId = runIdOf(out)!;
     runs.push(runId);
@@ -127,11 +136,30 @@ describe('sledge agent: devices on another host', () => {
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^sledge: run failed: .*agent doomed (vanished|did not answer)/);
     expect(kernelStateOf(runPrefix(runId))).toEqual(NOTHING);
-    // the other host's leftovers (its leaf server, namespaces) are its own business: `sledge net clean` there
+    // the other host's leftovers (its leaf server, namespaces) are its own business: the restarted agent's
     const otherHost = new Set(execFileSync('ip', ['netns', 'pids', host.netns], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number));
     await waitFor('the agent\'s actors gone', () => processesOfRun(runId).filter((p) => !otherHost.has(p.pid)).length === 0, 10_000);
     expect(tempDirsOfRun(runId).filter((d) => !d.includes('@'))).toEqual([]);
-    await cleanNet({ runPrefix: agentPrefix });
+    expect(host.linksInside(agentPrefix)).not.toEqual([]);
+
+    const missingAgent = await runCli(['resume', out], env());
+    expect(missingAgent.code).toBe(2);
+    expect(missingAgent.stderr.trim().split('\n').at(-1)).toMatch(/^sledge: agent doomed is not on the bus/);
+
+    await host.startAgent('doomed', busA, `nats-leaf://${host.launcherAddress}:${base + 1}`);
+    const resumed = await runCli(['resume', out], env());
+    expect(resumed.stderr).toMatch(new RegExp(`resuming run ${runId}: \\d+ of ${rounds * 4} turns finished`));
+    expect(resumed.code).toBe(0);
+    expect([...turnKeys(readTurns(out))].sort()).toEqual([...planKeys(rounds, ['d1', 'd2', 'd3', 'd4'])].sort());
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+    expect(summary.status).toBe('finished');
+    expect(summary.turnsDone).toBe(rounds * 4);
+    expect(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).placement).toEqual({ d1: 'local', d2: 'doomed', d3: 'local', d4: 'doomed' });
+    // both hosts: the resumed run's and the killed agent's leftovers are gone
+    expect(kernelStateOf(runPrefix(runId))).toEqual(NOTHING);
     expect(kernelStateOf(agentPrefix)).toEqual(NOTHING);
-  }, TOOLS);
+    expect(host.linksInside(agentPrefix)).toEqual([]);
+    expect(processesOfRun(runId)).toEqual([]);
+    expect(tempDirsOfRun(runId)).toEqual([]);
+  }, { ...TOOLS, timeout: 180_000 });
 });

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { actorCommand } from '../launcher/actor-command.js';
+import { cleanNet } from '../net/clean.js';
 import { runPrefix } from '../net/names.js';
 import { createTopology, type Topology } from '../net/topology.js';
 import { spawnManaged, type ManagedChild } from '../servers/child.js';
 import { startNats } from '../servers/nats-server.js';
 import { Teardown } from '../teardown.js';
-import { agentExits, toBytes, type ExitReport, type OpenRun } from './protocol.js';
+import { agentExits, toBytes, type ExitReport, type OpenRun, type OutageRequest } from './protocol.js';
 
 export interface AgentRunOptions {
   name: string;
@@ -35,6 +36,8 @@ export class AgentRun {
   private natsUrl = '';
   private closing: Promise<string[]> | undefined;
   lastPing = Date.now();
+  /** What an earlier agent of this name left of the run here and `open` removed, for the agent's log. */
+  leftovers: string[] = [];
 
   constructor(
     readonly spec: OpenRun,
@@ -48,6 +51,7 @@ export class AgentRun {
   async open(): Promise<void> {
     const { spec } = this;
     mkdirSync(this.logDir, { recursive: true });
+    await this.removeLeftovers();
     // `sledge-<runId>@<name>-…`: `sledge net clean` finds it (and its leaf server) by the agent's prefix.
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${spec.runId}@${this.o.name}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
@@ -70,6 +74,23 @@ export class AgentRun {
     });
     this.teardown.add('leaf nats-server', () => leaf.stop());
     this.natsUrl = leaf.url;
+  }
+
+  /**
+   * An agent killed mid-run leaves the run's namespaces, bridge and leaf server behind, all
+   * named by this same prefix; `sledge resume` reopens the run with the same id, and those
+   * names would collide (and the stale leaf would still hold the run's bus). They are ours to
+   * remove: the prefix is derived from this run and this agent's name only.
+   */
+  private async removeLeftovers(): Promise<void> {
+    try {
+      const r = await cleanNet({ runPrefix: this.prefix });
+      const removed = [...r.namespaces.map((n) => `namespace ${n}`), ...r.links.map((l) => `link ${l}`), ...r.processes.map((p) => `pid ${p}`), ...r.dirs];
+      this.leftovers = [...removed, ...r.errors.map((e) => `not removed: ${e}`)];
+    } catch (err) {
+      // without `ip` (userspace hosts) there are no namespaces to collide with
+      this.leftovers = [`not checked: ${err instanceof Error ? err.message : String(err)}`];
+    }
   }
 
   spawn(actor: string): number | undefined {
@@ -102,6 +123,15 @@ export class AgentRun {
 
   async setRates(device: string, upBps: number, downBps: number): Promise<void> {
     if (this.topology) await this.topology.link(device).setRates(upBps, downBps);
+  }
+
+  /** The kernel holds an outage here, where the device's veth pair is, as a local run's TcLink does. */
+  async outage(req: OutageRequest): Promise<void> {
+    if (!this.topology) throw new Error(`run ${this.spec.runId}: outages need tc links, this run is in userspace mode`);
+    const link = this.topology.link(req.device);
+    if (req.op === 'prepare') await link.prepareOutages();
+    else if (req.op === 'hold') await link.hold(req.direction!, req.wallS!);
+    else await link.release(req.direction!);
   }
 
   /** Idempotent; resolves with what could not be undone. */

@@ -60,6 +60,9 @@ export class Agent {
       case 'rates':
         await run.setRates(req.device, req.upBps, req.downBps);
         return { kind: 'ok' };
+      case 'outage':
+        await run.outage(req);
+        return { kind: 'ok' };
       case 'ping':
         return { kind: 'ok' };
       case 'close':
@@ -78,6 +81,7 @@ export class Agent {
       await this.close(req.runId, 'failed to open');
       throw err;
     }
+    if (run.leftovers.length) this.o.log(`run ${req.runId}: removed what an earlier agent left of it: ${run.leftovers.join(', ')}`);
     this.o.log(`run ${req.runId}: ${req.devices.length} devices (${req.mode}), logs in ${run.logDir}`);
     return { kind: 'ok', prefix: run.prefix, logDir: run.logDir };
   }

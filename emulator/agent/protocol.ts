@@ -50,8 +50,19 @@ export type AgentRequest =
   | { kind: 'spawn'; runId: string; actor: string }
   | { kind: 'stop'; runId: string; actor: string }
   | { kind: 'rates'; runId: string; device: string; upBps: number; downBps: number }
+  | OutageRequest
   | { kind: 'ping'; runId: string }
   | { kind: 'close'; runId: string };
+
+/** A kernel-held outage on a device's link (faults, DESIGN.md 1.7), applied by the agent's own TcLink. */
+export interface OutageRequest {
+  kind: 'outage';
+  runId: string;
+  device: string;
+  op: 'prepare' | 'hold' | 'release';
+  direction?: 'up' | 'down';
+  wallS?: number;
+}
 
 export type AgentReply =
   | { kind: 'ok'; pid?: number; prefix?: string; logDir?: string }
@@ -66,7 +77,7 @@ export interface ExitReport {
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const ACTOR = /^(server|device\.[A-Za-z0-9_-]{1,64})$/;
-const KINDS = new Set(['clock', 'open', 'spawn', 'stop', 'rates', 'ping', 'close']);
+const KINDS = new Set(['clock', 'open', 'spawn', 'stop', 'rates', 'outage', 'ping', 'close']);
 
 /** The request, or why not; bounded, so a hostile one is a line in the log and nothing else. */
 export function parseAgentRequest(data: Uint8Array): AgentRequest | string {
@@ -82,11 +93,19 @@ export function parseAgentRequest(data: Uint8Array): AgentRequest | string {
   if (typeof v.runId !== 'string' || !RUN_ID.test(v.runId)) return 'bad runId';
   if ((v.kind === 'spawn' || v.kind === 'stop') && (typeof v.actor !== 'string' || !ACTOR.test(v.actor))) return 'bad actor';
   if (v.kind === 'rates' && !(typeof v.device === 'string' && Number.isFinite(v.upBps) && Number.isFinite(v.downBps))) return 'bad rates';
+  if (v.kind === 'outage' && !validOutage(v)) return 'bad outage';
   if (v.kind === 'open') {
     const ok = (v.mode === 'tc' || v.mode === 'userspace') && Array.isArray(v.devices) && v.devices.every((d) => typeof d === 'string') && Number.isFinite(v.offsetMs) && typeof v.env === 'object';
     if (!ok) return 'bad open';
   }
   return v as unknown as AgentRequest;
+}
+
+function validOutage(v: Record<string, unknown>): boolean {
+  if (typeof v.device !== 'string' || !['prepare', 'hold', 'release'].includes(v.op as string)) return false;
+  if (v.op === 'prepare') return true;
+  if (v.direction !== 'up' && v.direction !== 'down') return false;
+  return v.op === 'release' || (typeof v.wallS === 'number' && Number.isFinite(v.wallS) && v.wallS > 0);
 }
 
 export const toBytes = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));

@@ -1,5 +1,6 @@
 import type { Config } from '../../src/config.js';
 import { UsageError } from '../errors.js';
+import { LOCAL } from '../agent/protocol.js';
 import { findAgents } from '../launcher/agent-fleet.js';
 import { parseAgentList } from '../launcher/device-hosts.js';
 import type { HostsOptions } from '../launcher/run-hosts.js';
@@ -13,9 +14,26 @@ export const AGENTS_HELP = 'place devices on these hosts, round-robin in config 
 export async function agentsOption(text: string | undefined, config: Config): Promise<{ agents?: HostsOptions }> {
   if (text === undefined) return {};
   const names = parseAgentList(text);
-  const natsUrl = process.env.NATS_URL;
-  if (!natsUrl || !process.env.REDIS_URL) throw new UsageError('--agents needs NATS_URL and REDIS_URL that every host reaches (sledge starts no servers of its own for a run across hosts)');
+  const natsUrl = sharedBus('--agents');
   for (const d of config.devices) if (d.agent !== undefined && d.agent !== 'local' && !names.includes(d.agent)) throw new UsageError(`device ${d.id} names agent ${JSON.stringify(d.agent)}, which is not in --agents`);
   const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
   return { agents: { names, facts } };
+}
+
+/**
+ * `sledge resume` of a run that used agents: each device goes back to the host the manifest
+ * says it ran on (its turns' records were measured there), with the same checks as `--agents`.
+ */
+export async function resumedAgents(placement: Record<string, string> | undefined, config: Config, runDir: string): Promise<{ agents?: HostsOptions }> {
+  const names = [...new Set(Object.values(placement ?? {}))].filter((h) => h !== LOCAL);
+  if (!placement || names.length === 0) return {};
+  const natsUrl = sharedBus(`resuming ${runDir}, whose devices ran on agents ${names.join(',')},`);
+  const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
+  return { agents: { names: [LOCAL, ...names], facts, placement } };
+}
+
+function sharedBus(what: string): string {
+  const natsUrl = process.env.NATS_URL;
+  if (!natsUrl || !process.env.REDIS_URL) throw new UsageError(`${what} needs NATS_URL and REDIS_URL that every host reaches (sledge starts no servers of its own for a run across hosts)`);
+  return natsUrl;
 }

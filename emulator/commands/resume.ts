@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadStoredRun } from '../launcher/resume.js';
 import { describeConfig } from '../format/plan-text.js';
 import { emulateAndReport } from './emulate.js';
+import { resumedAgents } from './agents-option.js';
 
 export function registerResume(program: Command): void {
   program
@@ -11,7 +12,8 @@ export function registerResume(program: Command): void {
     .option('--json', 'print summary.json instead of the table')
     .action(async (dir: string, opts: { json?: boolean }) => {
       const run = loadStoredRun(dir);
+      const agents = await resumedAgents(run.placement, run.system.config, dir);
       process.stderr.write(`${describeConfig(run.system.config)}\nstrategy ${run.strategy.spec}\nresuming ${run.runId} in ${dir}\n`);
-      await emulateAndReport(run.system, run.strategy, { resume: { runId: run.runId, dir }, json: opts.json });
+      await emulateAndReport(run.system, run.strategy, { resume: { runId: run.runId, dir }, json: opts.json, ...agents });
     });
 }

@@ -1,4 +1,5 @@
-import type { Link } from '../net/link.js';
+import type { AgentRequest } from '../agent/protocol.js';
+import type { Direction, Link } from '../net/link.js';
 import { DEFAULT_SHAPER, headStartBytes } from '../net/shaper.js';
 import type { AgentPlacement } from './agent-placement.js';
 
@@ -16,9 +17,26 @@ export class AgentLink implements Link {
   ) {}
 
   async setRates(upBps: number, downBps: number): Promise<void> {
-    const reply = await this.agent.request({ kind: 'rates', runId: this.agent.runId, device: this.deviceId, upBps, downBps });
-    if (reply.kind === 'error') throw new Error(`link of ${this.deviceId} on agent ${this.agent.name}: ${reply.message}`);
+    await this.ask({ kind: 'rates', runId: this.agent.runId, device: this.deviceId, upBps, downBps });
     this.current = { upBps, downBps };
+  }
+
+  // Outages (faults) are held by the kernel where the veth pair is: on the agent's host.
+  prepareOutages(): Promise<void> {
+    return this.ask({ kind: 'outage', runId: this.agent.runId, device: this.deviceId, op: 'prepare' });
+  }
+
+  hold(direction: Direction, wallS: number): Promise<void> {
+    return this.ask({ kind: 'outage', runId: this.agent.runId, device: this.deviceId, op: 'hold', direction, wallS });
+  }
+
+  release(direction: Direction): Promise<void> {
+    return this.ask({ kind: 'outage', runId: this.agent.runId, device: this.deviceId, op: 'release', direction });
+  }
+
+  private async ask(req: AgentRequest): Promise<void> {
+    const reply = await this.agent.request(req);
+    if (reply.kind === 'error') throw new Error(`link of ${this.deviceId} on agent ${this.agent.name}: ${reply.message}`);
   }
 
   padding(): { upBytes: number; downBytes: number } {

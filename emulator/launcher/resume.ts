@@ -12,6 +12,8 @@ export interface StoredRun {
   dir: string;
   system: SystemModel;
   strategy: Strategy;
+  /** Device → host when the run used agents (DESIGN.md 4.8); absent when every device ran here. */
+  placement?: Record<string, string>;
 }
 
 /** Files whose presence makes a directory a run's: `sledge run --out` refuses it, `sledge resume` takes it. */
@@ -27,7 +29,7 @@ export function holdsRun(dir: string): boolean {
  */
 export function loadStoredRun(dir: string): StoredRun {
   if (!holdsRun(dir)) throw new UsageError(`${dir}: not a run directory (no manifest.json)`);
-  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; config?: unknown } | undefined;
+  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; config?: unknown; placement?: unknown } | undefined;
   if (!manifest || typeof manifest.runId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(manifest.runId) || typeof manifest.strategy !== 'string') {
     throw new UsageError(`${join(dir, 'manifest.json')}: not a sledge manifest (runId, strategy)`);
   }
@@ -42,7 +44,21 @@ export function loadStoredRun(dir: string): StoredRun {
   } catch (err) {
     throw new UsageError(`${join(dir, 'manifest.json')}: strategy "${manifest.strategy}": ${(err as Error).message}`);
   }
-  return { runId: manifest.runId, dir, system, strategy };
+  const placement = recordedPlacement(manifest.placement, system, join(dir, 'manifest.json'));
+  return { runId: manifest.runId, dir, system, strategy, ...(placement ? { placement } : {}) };
+}
+
+/** The manifest's `placement`, checked: every device of the config on a host with an agent's name (or `local`). */
+function recordedPlacement(value: unknown, system: SystemModel, file: string): Record<string, string> | undefined {
+  if (value === undefined) return undefined;
+  const bad = (why: string) => new UsageError(`${file}: placement ${why}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad('is not an object of device → host');
+  const placement = value as Record<string, unknown>;
+  for (const d of system.config.devices) {
+    const host = placement[d.id];
+    if (typeof host !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(host)) throw bad(`names no valid host for device ${d.id}`);
+  }
+  return Object.fromEntries(system.config.devices.map((d) => [d.id, placement[d.id] as string]));
 }
 
 function readJson(path: string): unknown {

@@ -10,6 +10,8 @@ export interface HostsOptions {
   /** `--agents` as given (may hold `local`), and the facts of the agents among them. */
   names: readonly string[];
   facts: readonly AgentFacts[];
+  /** Device → host as a manifest recorded it (`sledge resume`): a resumed device stays where it ran. */
+  placement?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -26,7 +28,8 @@ export class RunHosts {
     devices: readonly { id: string; agent?: string | undefined }[],
     private readonly agents: HostsOptions | undefined,
   ) {
-    this.hostOf = deviceHosts(devices, agents?.names ?? []);
+    const recorded = agents?.placement;
+    this.hostOf = recorded ? new Map(devices.map((d) => [d.id, recorded[d.id] ?? LOCAL])) : deviceHosts(devices, agents?.names ?? []);
   }
 
   get localDevices(): string[] {
