@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { cleanNet } from '../emulator/net/clean.js';
+import { describe, expect } from 'vitest';
 import { runPrefix } from '../emulator/net/names.js';
-import { median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, tempDir, tempDirsOfRun, writeJson } from './helpers/emulation.js';
-import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+import { median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, tempDirsOfRun, writeJson } from './helpers/emulation.js';
+import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 
 const FAULTS = [
   { kind: 'crash', device: 'd2', round: 1, phase: 'uplink' },
@@ -16,26 +14,16 @@ const STATUS: Record<string, string> = { '1/d2': 'crashed', '3/d3': 'dropped' };
 
 /** Scheduled faults played on real processes and kernel-shaped links (DESIGN.md 1.7). */
 describe('sledge run with faults (tc links)', () => {
-  let dir: string;
-  const runs: string[] = [];
-
-  beforeAll(async () => {
-    dir = await tempDir('emulation-faults');
-  });
-
-  afterAll(async () => {
-    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = runScratch('emulation-faults');
 
   tcIt(
     'a crash, an outage and a dropout: each turn once with its status, the crashed device restarted with a new pid, the outage within 5%, nothing left',
     async () => {
-      const config = writeJson(join(dir, 'faults.json'), { ...smallConfig({ network: 'tc', rounds: 3 }), faults: FAULTS });
-      const out = join(dir, 'run-faults');
+      const config = writeJson(join(scratch.dir, 'faults.json'), { ...smallConfig({ network: 'tc', rounds: 3 }), faults: FAULTS });
+      const out = join(scratch.dir, 'run-faults');
       const r = await runCli(['run', config, '--out', out]);
       const runId = runIdOf(out);
-      if (runId) runs.push(runId);
+      if (runId) scratch.runs.push(runId);
       expect(r.stderr).not.toMatch(/Error|failed|warning/i);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/faults hit 1 turn with crash, 1 turn with outage, 1 turn with dropout/);

@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanNet } from '../emulator/net/clean.js';
-import { median, readTurns, runCli, runIdOf, smallConfig, tempDir, writeJson } from './helpers/emulation.js';
-import { tcIt } from './helpers/tc.js';
+import { describe, expect, it } from 'vitest';
+import { median, readTurns, runCli, runIdOf, smallConfig, writeJson } from './helpers/emulation.js';
+import { tcIt, runScratch } from './helpers/tc.js';
 
 const TRANSFERS = ['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const;
 
@@ -26,23 +24,13 @@ function latencyConfig(network: 'userspace' | 'tc', emulation: Record<string, un
  * measures the modelled one, latency included, in either network mode.
  */
 describe('sledge run with latency: the calibrated floor', () => {
-  let dir: string;
-  const runs: string[] = [];
-
-  beforeAll(async () => {
-    dir = await tempDir('fidelity');
-  });
-
-  afterAll(async () => {
-    for (const id of runs) await cleanNet({ runId: id }).catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = runScratch('fidelity');
 
   async function transfersWithinFivePercent(network: 'userspace' | 'tc'): Promise<void> {
-    const out = join(dir, `run-${network}`);
-    const r = await runCli(['run', writeJson(join(dir, `${network}.json`), latencyConfig(network)), '--out', out]);
+    const out = join(scratch.dir, `run-${network}`);
+    const r = await runCli(['run', writeJson(join(scratch.dir, `${network}.json`), latencyConfig(network)), '--out', out]);
     const runId = runIdOf(out);
-    if (runId) runs.push(runId);
+    if (runId) scratch.runs.push(runId);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toMatch(/floor \((tc|userspace), 40 transfers in [\d.]+ s\): median [\d.]+ ms, p95 [\d.]+ ms per transfer/);
     const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
@@ -77,10 +65,10 @@ describe('sledge run with latency: the calibrated floor', () => {
 
   it('timeScale "auto" refuses a wall budget it cannot meet: exit 2, one line naming the timeScale that would', async () => {
     const config = latencyConfig('userspace', { timeScale: 'auto', fidelity: 0.01, wallBudgetS: 1 });
-    const out = join(dir, 'run-budget');
-    const r = await runCli(['run', writeJson(join(dir, 'budget.json'), config), '--out', out]);
+    const out = join(scratch.dir, 'run-budget');
+    const r = await runCli(['run', writeJson(join(scratch.dir, 'budget.json'), config), '--out', out]);
     const runId = runIdOf(out);
-    if (runId) runs.push(runId);
+    if (runId) scratch.runs.push(runId);
     expect(r.code).toBe(2);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('sledge:'));
     expect(errors).toHaveLength(1);

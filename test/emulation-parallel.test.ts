@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanNet } from '../emulator/net/clean.js';
+import { describe, expect, it } from 'vitest';
 import { runPrefix } from '../emulator/net/names.js';
-import { median, processesOfRun, readTurns, runCli, runIdOf, tempDir, tempDirsOfRun, writeJson } from './helpers/emulation.js';
-import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+import { median, processesOfRun, readTurns, runCli, runIdOf, tempDirsOfRun, writeJson } from './helpers/emulation.js';
+import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 
 const PARALLEL = new URL('../configs/paper-parallel.json', import.meta.url).pathname;
 
@@ -26,26 +24,16 @@ const rel = (m: number, p: number) => Math.abs(m / p - 1);
 
 /** `sledge run` in parallel mode (DESIGN.md 1.6): all of a round's devices at once, one GPU queue on the server. */
 describe('sledge run (parallel mode)', () => {
-  let dir: string;
-  const runs: string[] = [];
-
-  beforeAll(async () => {
-    dir = await tempDir('emulation-parallel');
-  });
-
-  afterAll(async () => {
-    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = runScratch('emulation-parallel');
 
   tcIt(
     'tc, 4 devices whose GPU jobs queue: device totals within 5% (median), serverWait measured where predicted, round delays within 5%',
     async () => {
-      const config = writeJson(join(dir, 'queue.json'), parallelConfig({ devices: 4, rounds: 3, network: 'tc', queue: true }));
-      const out = join(dir, 'run-queue');
+      const config = writeJson(join(scratch.dir, 'queue.json'), parallelConfig({ devices: 4, rounds: 3, network: 'tc', queue: true }));
+      const out = join(scratch.dir, 'run-queue');
       const r = await runCli(['run', config, '--out', out]);
       const runId = runIdOf(out);
-      if (runId) runs.push(runId);
+      if (runId) scratch.runs.push(runId);
       expect(r.stderr).not.toMatch(/Error|failed|warning/i);
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/serverWait/);
@@ -78,8 +66,8 @@ describe('sledge run (parallel mode)', () => {
   );
 
   it('the report of a parallel run has a Gantt chart of its rounds, and its records the queue wait', async () => {
-    const config = writeJson(join(dir, 'gantt.json'), parallelConfig({ devices: 3, rounds: 2, network: 'userspace' }));
-    const out = join(dir, 'run-gantt');
+    const config = writeJson(join(scratch.dir, 'gantt.json'), parallelConfig({ devices: 3, rounds: 2, network: 'userspace' }));
+    const out = join(scratch.dir, 'run-gantt');
     const r = await runCli(['run', config, '--out', out]);
     expect(r.stderr).not.toMatch(/Error|failed/);
     expect(r.code).toBe(0);

@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { cleanNet } from '../emulator/net/clean.js';
+import { describe, expect } from 'vitest';
 import { runPrefix } from '../emulator/net/names.js';
-import { actorPid, median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, waitFor, writeJson } from './helpers/emulation.js';
-import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+import { actorPid, median, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDirsOfRun, waitFor, writeJson } from './helpers/emulation.js';
+import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 
 const NOTHING = { netns: [], links: [], qdiscs: [] };
 
@@ -14,26 +12,16 @@ const NOTHING = { netns: [], links: [], qdiscs: [] };
  * namespace behind an htb-shaped veth, nats-server on the bridge address.
  */
 describe('sledge run (tc links)', () => {
-  let dir: string;
-  const runs: string[] = [];
-
-  beforeAll(async () => {
-    dir = await tempDir('emulation-tc');
-  });
-
-  afterAll(async () => {
-    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = runScratch('emulation-tc');
 
   tcIt(
     'runs 3 devices × 3 rounds in namespaces: turn totals within 5% of predicted (median), nothing of the run left after',
     async () => {
-      const config = writeJson(join(dir, 'tc.json'), smallConfig({ network: 'tc' }));
-      const out = join(dir, 'run-tc');
+      const config = writeJson(join(scratch.dir, 'tc.json'), smallConfig({ network: 'tc' }));
+      const out = join(scratch.dir, 'run-tc');
       const r = await runCli(['run', config, '--out', out]);
       const runId = runIdOf(out);
-      if (runId) runs.push(runId);
+      if (runId) scratch.runs.push(runId);
       expect(r.stderr).not.toMatch(/Error|failed|warning/i);
       expect(r.code).toBe(0);
 
@@ -60,12 +48,12 @@ describe('sledge run (tc links)', () => {
     tcIt(
       `${signal}: exit 130, finished turns kept, no namespace, link, qdisc, process or temp dir of the run left`,
       async () => {
-        const config = writeJson(join(dir, `tc-${signal}.json`), smallConfig({ network: 'tc', rounds: 30 }));
-        const out = join(dir, `run-tc-${signal}`);
+        const config = writeJson(join(scratch.dir, `tc-${signal}.json`), smallConfig({ network: 'tc', rounds: 30 }));
+        const out = join(scratch.dir, `run-tc-${signal}`);
         const { child, done } = startCli(['run', config, '--out', out]);
         await waitFor('two finished turns', () => readTurns(out).length >= 2, 60_000);
         const runId = runIdOf(out)!;
-        runs.push(runId);
+        scratch.runs.push(runId);
         expect(kernelStateOf(runPrefix(runId)).netns).toHaveLength(3);
         child.kill(signal);
         const r = await done;
@@ -84,12 +72,12 @@ describe('sledge run (tc links)', () => {
   tcIt(
     'a device killed inside its namespace fails the run naming it, and the run still cleans up',
     async () => {
-      const config = writeJson(join(dir, 'tc-kill-device.json'), smallConfig({ network: 'tc', rounds: 30 }));
-      const out = join(dir, 'run-tc-kill-device');
+      const config = writeJson(join(scratch.dir, 'tc-kill-device.json'), smallConfig({ network: 'tc', rounds: 30 }));
+      const out = join(scratch.dir, 'run-tc-kill-device');
       const { done } = startCli(['run', config, '--out', out]);
       await waitFor('a finished turn', () => readTurns(out).length >= 1, 60_000);
       const runId = runIdOf(out)!;
-      runs.push(runId);
+      scratch.runs.push(runId);
       process.kill(await waitFor('device d3', () => actorPid(runId, 'device.d3')), 'SIGKILL');
       const r = await done;
       expect(r.code).toBe(1);
@@ -104,12 +92,12 @@ describe('sledge run (tc links)', () => {
   tcIt(
     'after kill -9 of the launcher, `sledge net clean --run ID` removes every namespace, link, process and temp dir of the run',
     async () => {
-      const config = writeJson(join(dir, 'tc-long.json'), smallConfig({ network: 'tc', rounds: 30 }));
-      const out = join(dir, 'run-tc-killed');
+      const config = writeJson(join(scratch.dir, 'tc-long.json'), smallConfig({ network: 'tc', rounds: 30 }));
+      const out = join(scratch.dir, 'run-tc-killed');
       const { child, done } = startCli(['run', config, '--out', out]);
       await waitFor('two finished turns', () => readTurns(out).length >= 2, 60_000);
       const runId = runIdOf(out)!;
-      runs.push(runId);
+      scratch.runs.push(runId);
       const prefix = runPrefix(runId);
       child.kill('SIGKILL');
       await done;

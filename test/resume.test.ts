@@ -1,12 +1,10 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanNet } from '../emulator/net/clean.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runPrefix } from '../emulator/net/names.js';
-import { planKeys, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDir, tempDirsOfRun, turnKeys, turnsAtLeast, writeJson } from './helpers/emulation.js';
+import { planKeys, processesOfRun, readTurns, runCli, runIdOf, smallConfig, startCli, tempDirsOfRun, turnKeys, turnsAtLeast, writeJson } from './helpers/emulation.js';
 import { persistedRun } from './helpers/persisted.js';
-import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 
 const DEVICES = ['d1', 'd2', 'd3'];
 /** The columns the analytic model decides: identical, not merely close, between a resumed and an uninterrupted run. */
@@ -32,30 +30,20 @@ function snapshot(dir: string): Record<string, string> {
  * existing run directory are refused.
  */
 describe('sledge resume', () => {
-  let dir: string;
-  const runs: string[] = [];
-
-  beforeAll(async () => {
-    dir = await tempDir('resume');
-  });
-
-  afterAll(async () => {
-    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = runScratch('resume');
 
   describe('refusals (userspace)', () => {
     let finished: string;
 
     beforeAll(async () => {
-      finished = join(dir, 'finished');
-      const r = await runCli(['run', writeJson(join(dir, 'two.json'), smallConfig({ devices: 2, rounds: 1 })), '--out', finished]);
+      finished = join(scratch.dir, 'finished');
+      const r = await runCli(['run', writeJson(join(scratch.dir, 'two.json'), smallConfig({ devices: 2, rounds: 1 })), '--out', finished]);
       expect(r.code).toBe(0);
     }, 60_000);
 
     it('run --out on a directory that holds a run: exit 2, one line pointing to sledge resume, nothing touched', async () => {
       const before = snapshot(finished);
-      const r = await runCli(['run', join(dir, 'two.json'), '--out', finished]);
+      const r = await runCli(['run', join(scratch.dir, 'two.json'), '--out', finished]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(new RegExp(`already holds a run; continue it with sledge resume ${finished}`));
@@ -72,7 +60,7 @@ describe('sledge resume', () => {
     });
 
     it('resume of a directory without a run: exit 2, one line', async () => {
-      const r = await runCli(['resume', join(dir, 'nothing-here')]);
+      const r = await runCli(['resume', join(scratch.dir, 'nothing-here')]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim()).toMatch(/not a run directory \(no manifest.json\)$/);
     });
@@ -82,17 +70,17 @@ describe('sledge resume', () => {
     'kill -9 of the launcher half-way, net clean, resume: every turn once in turns.csv and in the persisted stream, predicted columns as uninterrupted',
     async () => {
       const rounds = 5;
-      const config = writeJson(join(dir, 'tc.json'), smallConfig({ network: 'tc', rounds }));
-      const whole = join(dir, 'tc-whole');
+      const config = writeJson(join(scratch.dir, 'tc.json'), smallConfig({ network: 'tc', rounds }));
+      const whole = join(scratch.dir, 'tc-whole');
       const r0 = await runCli(['run', config, '--out', whole]);
-      if (runIdOf(whole)) runs.push(runIdOf(whole)!);
+      if (runIdOf(whole)) scratch.runs.push(runIdOf(whole)!);
       expect(r0.code).toBe(0);
 
-      const out = join(dir, 'tc-killed');
+      const out = join(scratch.dir, 'tc-killed');
       const { child, done } = startCli(['run', config, '--out', out]);
       await turnsAtLeast(out, 5);
       const runId = runIdOf(out)!;
-      runs.push(runId);
+      scratch.runs.push(runId);
       child.kill('SIGKILL');
       await done;
       const before = readTurns(out).length;

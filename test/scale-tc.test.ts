@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { cleanNet } from '../emulator/net/clean.js';
+import { describe, expect } from 'vitest';
 import { runPrefix } from '../emulator/net/names.js';
-import { processesOfRun, readTurns, runCli, runIdOf, tempDir, tempDirsOfRun, writeJson } from './helpers/emulation.js';
-import { kernelStateOf, missing, tcIt } from './helpers/tc.js';
+import { processesOfRun, readTurns, runCli, runIdOf, tempDirsOfRun, writeJson } from './helpers/emulation.js';
+import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 
 const SCALE = new URL('../configs/scale-1000.json', import.meta.url).pathname;
 const NOTHING = { netns: [], links: [], qdiscs: [] };
@@ -18,32 +16,22 @@ const NOTHING = { netns: [], links: [], qdiscs: [] };
  * bridges (SLEDGE_BRIDGE_PORTS=64) so that the multi-bridge layout is exercised too.
  */
 describe('scale: 200 devices in tc mode', () => {
-  let dir: string;
-  const runs: string[] = [];
-
-  beforeAll(async () => {
-    dir = await tempDir('scale-tc');
-  });
-
-  afterAll(async () => {
-    if (missing.length === 0) for (const id of runs) await cleanNet({ runId: id });
-    await rm(dir, { recursive: true, force: true });
-  });
+  const scratch = runScratch('scale-tc');
 
   tcIt(
     'every actor comes up, every turn is recorded, four bridges are used, nothing is left behind',
     async () => {
       const base = JSON.parse(readFileSync(SCALE, 'utf8'));
-      const config = writeJson(join(dir, 'scale-200.json'), {
+      const config = writeJson(join(scratch.dir, 'scale-200.json'), {
         ...base,
         name: 'scale-200',
         devices: { ...base.devices, count: 200 },
         emulation: { ...base.emulation, timeScale: 0.002, network: 'tc', controlTimeoutS: 60 },
       });
-      const out = join(dir, 'run');
+      const out = join(scratch.dir, 'run');
       const r = await runCli(['run', config, '--out', out], { SLEDGE_BRIDGE_PORTS: '64' });
       const runId = runIdOf(out);
-      if (runId) runs.push(runId);
+      if (runId) scratch.runs.push(runId);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/starting actors 201\/201/);
 

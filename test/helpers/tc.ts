@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { it } from 'vitest';
+import { rm } from 'node:fs/promises';
+import { afterAll, beforeAll, it } from 'vitest';
+import { cleanNet } from '../../emulator/net/clean.js';
 import { probeCapabilities, tcModeMissing, type Capabilities } from '../../emulator/net/probe.js';
+import { tempDir } from './emulation.js';
 
 /**
  * Tests that need tc mode: they run where the host can shape links, are skipped where it
@@ -28,4 +31,21 @@ export function kernelStateOf(prefix: string): { netns: string[]; links: string[
       .split('\n')
       .filter((l) => l.includes(prefix));
   return { netns: list(['ip', 'netns', 'list']), links: list(['ip', 'link', 'show']), qdiscs: list(['tc', 'qdisc', 'show']) };
+}
+
+/**
+ * A describe block's scratch: a temp dir for its runs (made before, removed after) and the
+ * ids of the runs it started, whose kernel state is cleaned after the block even when a
+ * test failed half-way.
+ */
+export function runScratch(label: string): { dir: string; runs: string[] } {
+  const scratch = { dir: '', runs: [] as string[] };
+  beforeAll(async () => {
+    scratch.dir = await tempDir(label);
+  });
+  afterAll(async () => {
+    if (missing.length === 0) for (const id of scratch.runs) await cleanNet({ runId: id }).catch(() => undefined);
+    await rm(scratch.dir, { recursive: true, force: true });
+  });
+  return scratch;
 }
