@@ -107,7 +107,7 @@ describe('timeScale "auto"', () => {
 
 describe('config: emulation.timeScale "auto", fidelity, wallBudgetS', () => {
   it('accepts "auto" with a fidelity and a budget, and defaults fidelity to 0.02', () => {
-    expect(mustParse(PAPER).emulation).toMatchObject({ timeScale: 'auto', wallBudgetS: 120 });
+    expect(mustParse(PAPER).emulation).toMatchObject({ timeScale: 'auto', fidelity: 0.03, wallBudgetS: 240 });
     expect(mustParse({ ...PAPER, emulation: { timeScale: 'auto' } }).emulation.fidelity).toBe(0.02);
   });
 
