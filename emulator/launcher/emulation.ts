@@ -247,9 +247,11 @@ export class Emulation {
     const { impairments } = await this.settleScale(links);
     const { config } = this.system;
     const turnsTotal = config.rounds * config.devices.length;
+    // Built once: it runs git and both servers' --version.
+    const manifest = this.manifest();
     // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
-    if (!this.opts.resume) this.files.writeJson('manifest.json', this.manifest());
-    await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest: this.manifest(), resumed: this.opts.resume !== undefined });
+    if (!this.opts.resume) this.files.writeJson('manifest.json', manifest);
+    await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
     this.crashes = new CrashSupervisor(this.pool!);
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
@@ -344,9 +346,10 @@ function sharedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 
 /** The slowest rate any transfer of the run gets, in wall bit/s (rates × payloadScale / timeScale). */
 function slowestWallRate(system: SystemModel, strategy: Strategy): number {
+  const turns = [...planTurns(system, strategy)];
   let slowest = Infinity;
-  for (const t of planTurns(system, strategy)) slowest = Math.min(slowest, t.rateUpBps, t.rateDownBps);
-  return (slowest * system.config.emulation.payloadScale) / timeScaleBound(system, strategy);
+  for (const t of turns) slowest = Math.min(slowest, t.rateUpBps, t.rateDownBps);
+  return (slowest * system.config.emulation.payloadScale) / timeScaleBound(system, strategy, turns);
 }
 
 /** Builds, starts, runs and stops one emulation; finished turns are kept on every path. */

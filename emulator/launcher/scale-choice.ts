@@ -127,10 +127,10 @@ function floorText(s: FloorStats): string {
  * must outlast the slowest chunk (write_deadline). "auto" stays inside its wall budget;
  * without one it is bounded generously.
  */
-export function timeScaleBound(system: SystemModel, strategy: Strategy): number {
+export function timeScaleBound(system: SystemModel, strategy: Strategy, turns?: readonly PlannedTurn[]): number {
   const { emulation } = system.config;
   if (emulation.timeScale !== 'auto') return emulation.timeScale;
   if (emulation.wallBudgetS === undefined) return 10;
-  const emulated = [...planTurns(system, strategy)].reduce((sum, t) => sum + t.delay.total, 0);
+  const emulated = (turns ?? [...planTurns(system, strategy)]).reduce((sum, t) => sum + t.delay.total, 0);
   return emulated > 0 ? Math.max(emulation.wallBudgetS / emulated, 1e-3) : 1;
 }
