@@ -1,5 +1,5 @@
 /**
- * The two ways a command fails (DESIGN.md section 3): bad input is exit 2, a run that
+ * The two ways a command fails (docs/cli.md): bad input is exit 2, a run that
  * failed is exit 1. Both print one line; the CLI adds the stack only with --verbose.
  */
 export class UsageError extends Error {

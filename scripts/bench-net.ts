@@ -75,7 +75,7 @@ export async function benchTcConcurrentCell(rateBps: number, bytes: number, dire
 }
 
 /**
- * userspace mode: the emulator's own paced transport (DESIGN.md 4.2) between two NATS
+ * userspace mode: the emulator's own paced transport (docs/architecture.md §2) between two NATS
  * connections through a real nats-server, timed from the sender's start to the receiver's
  * last chunk. Direction does not matter to userspace pacing; both are measured anyway.
  */

@@ -1,5 +1,5 @@
 /**
- * npm run bench:resume — what a kill -9 costs (DESIGN.md 4.7): runs a config through the
+ * npm run bench:resume — what a kill -9 costs (docs/architecture.md §9): runs a config through the
  * CLI, kills the launcher with -9 half-way, runs `sledge net clean` and `sledge resume`,
  * and prints the wall time from the kill to the resumed run's first new turn, then the
  * fidelity (|measured/predicted − 1| per phase) of the resumed turns beside the same turns

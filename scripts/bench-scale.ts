@@ -1,5 +1,5 @@
 /**
- * npm run bench:scale — N devices on one box (DESIGN.md 4.6): runs configs/scale-1000.json
+ * npm run bench:scale — N devices on one box (docs/architecture.md §8): runs configs/scale-1000.json
  * with N = 10, 100, 300 and 1,000 devices (one round) through the real CLI, and prints a
  * row per N: network set-up, actors ready, PSS per device process (median, max, sampled
  * from /proc/<pid>/smaps_rollup during the turns), peak host memory used above the idle

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Bundles the actor entry (dist/emulator/actors/main.js, built by tsc) into one file,
 // dist/actor.mjs: a device process then reads and compiles one script, not a module
-// tree (DESIGN.md 4.6). Run by scripts/bootstrap.mjs after tsc.
+// tree (docs/architecture.md §8). Run by scripts/bootstrap.mjs after tsc.
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import { Rng } from './rng.js';
 import { dbmToWatts, type Device, type Rates } from './system.js';
 
-/** Per-round link rates of every device (DESIGN.md 1.3). */
+/** Per-round link rates of every device (docs/model.md §1.3). */
 export interface Channel {
   rates(round: number, device: Device): Rates;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-/** Section schemas of the experiment config (DESIGN.md section 2): strict, ranges checked. */
+/** Section schemas of the experiment config (docs/config.md): strict, ranges checked. */
 const positive = () => z.number().gt(0);
 const posInt = () => z.number().int().min(1);
 
@@ -100,7 +100,7 @@ export const emulationSchema = z
     network: z.enum(['auto', 'tc', 'userspace']).default('auto'),
     workload: z.enum(['sleep', 'spin']).default('sleep'),
     controlTimeoutS: positive().default(30),
-    /** How long NATS or Redis may stay unreachable before the run fails (DESIGN.md 4.7); it can then be resumed. */
+    /** How long NATS or Redis may stay unreachable before the run fails (docs/architecture.md §9); it can then be resumed. */
     busDownS: positive().default(60),
   })
   .refine((e) => e.wallBudgetS === undefined || e.timeScale === 'auto', { path: ['wallBudgetS'], message: 'applies only to timeScale "auto"' })

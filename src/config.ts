@@ -38,7 +38,7 @@ export interface Config {
   channel: ChannelConfig;
   strategy: StrategyChoice;
   emulation: EmulationConfig;
-  /** Scheduled faults (DESIGN.md 1.7), checked against the devices and rounds; [] when none. */
+  /** Scheduled faults (docs/model.md §1.7), checked against the devices and rounds; [] when none. */
   faults: Fault[];
 }
 

@@ -1,7 +1,7 @@
 import type { SplitModel } from './split.js';
 import { dbmToWatts, type Device, type Rates, type Server } from './system.js';
 
-/** The seven phases of a turn, in the order they happen (DESIGN.md 1.4). */
+/** The seven phases of a turn, in the order they happen (docs/model.md §1.4). */
 export const PHASES = ['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp'] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -11,7 +11,7 @@ export type TransferPhase = (typeof TRANSFER_PHASES)[number];
 
 /**
  * What a turn's delay is reported as: the seven phases, the time its server jobs queued
- * for the shared GPU (`serverWait`, parallel mode, DESIGN.md 1.6; always 0 in sequential
+ * for the shared GPU (`serverWait`, parallel mode, docs/model.md §1.6; always 0 in sequential
  * mode) and the total. `serverWait` is not a phase of 1.4, so PHASES stays the seven.
  */
 export const DELAY_KEYS = [...PHASES, 'serverWait', 'total'] as const;
@@ -71,7 +71,7 @@ export class TurnCostModel {
   /**
    * The turn's total without latency. Latency is the same for every cut, so CARD compares
    * this: a constant added to J would widen its relative tie tolerance and could flip a
-   * near-tie, and latency must never change a decision (DESIGN.md 1.4).
+   * near-tie, and latency must never change a decision (docs/model.md §1.4).
    */
   totalWithoutLatency(l: number, f: number, rates: Rates): number {
     return this.phaseDelays(l, f, rates, 0).total;

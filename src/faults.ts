@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { PHASES, TRANSFER_PHASES, type Phase, type TransferPhase } from './cost.js';
 import { formatPath, type Check } from './issues.js';
 
-/** What went wrong, as the config schedules it (DESIGN.md 1.7). */
+/** What went wrong, as the config schedules it (docs/model.md §1.7). */
 export type Fault =
   | { kind: 'dropout'; device: string; rounds: number[] }
   | { kind: 'crash'; device: string; round: number; phase: Phase }

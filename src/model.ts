@@ -1,5 +1,5 @@
 /**
- * Transformer profiles (DESIGN.md 1.1). Presets are public architecture facts; a
+ * Transformer profiles (docs/model.md §1.1). Presets are public architecture facts; a
  * config may instead give an explicit architecture.
  */
 export type MlpKind = 'gated' | 'plain';

@@ -2,7 +2,7 @@ import type { Phase, PhaseDelays } from './cost.js';
 import type { TurnFault } from './faults.js';
 import { MinHeap } from './heap.js';
 
-/** The phases of one iteration, in order (DESIGN.md 1.6). */
+/** The phases of one iteration, in order (docs/model.md §1.6). */
 const ITERATION = ['deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward'] as const satisfies readonly Phase[];
 
 /** One stretch of a device's turn: a phase of one iteration (or an adapter transfer). */
@@ -63,7 +63,7 @@ export interface DeviceSchedule {
 }
 
 /**
- * One parallel round (DESIGN.md 1.6): every device starts at 0 on its own link; the one
+ * One parallel round (docs/model.md §1.6): every device starts at 0 on its own link; the one
  * GPU runs one job at a time, non-preemptive, first come first served, ties by the
  * chains' order (config order). Each device has at most one job outstanding, so the
  * earliest pending arrival is always the next job the GPU takes.

@@ -9,7 +9,7 @@ import { applyFault } from './turn-fault.js';
 
 /**
  * One turn as the analytic model predicts it: decision, rates, phases, energies, and how
- * it ends (DESIGN.md 1.7). A `dropped` turn keeps its round, device and the round's rates
+ * it ends (docs/model.md §1.7). A `dropped` turn keeps its round, device and the round's rates
  * but has cut 0, serverFreqHz 0 and zero delay and energy: the device took no part. A
  * `crashed` turn keeps its decision; its phases from the crash on are 0. `fault` is
  * present only on a turn the config's faults hit.

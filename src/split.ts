@@ -1,6 +1,6 @@
 import { blockParams, type ModelProfile } from './model.js';
 
-/** Training hyper-parameters that shape FLOPs and bytes (DESIGN.md 1.1, section 2). */
+/** Training hyper-parameters that shape FLOPs and bytes (docs/model.md §1.1, section 2). */
 export interface Training {
   seqLen: number;
   batch: number;
@@ -16,7 +16,7 @@ export interface Training {
 /**
  * The model split at a cut layer l: the device holds the embedding and blocks 1..l,
  * the server blocks l+1..L and the LM head. Every quantity here is per sample or per
- * iteration exactly as DESIGN.md 1.1 writes it.
+ * iteration exactly as docs/model.md §1.1 writes it.
  */
 export class SplitModel {
   readonly blockParams: number;

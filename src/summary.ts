@@ -1,6 +1,6 @@
 import { TURN_STATUSES, type TurnStatus } from './faults.js';
 
-/** How devices share a round (DESIGN.md 1.4, 1.6). */
+/** How devices share a round (docs/model.md §1.4, 1.6). */
 export type Mode = 'sequential' | 'parallel';
 
 /** Per-round sums and the run's summary, for predicted and measured turns alike. */

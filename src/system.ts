@@ -1,4 +1,4 @@
-/** The edge server and the mobile devices as the cost model sees them (DESIGN.md 1.2, 1.3). */
+/** The edge server and the mobile devices as the cost model sees them (docs/model.md §1.2, 1.3). */
 export interface Server {
   freqHz: { min: number; max: number };
   flopsPerCycle: number;

@@ -12,7 +12,7 @@ export interface TurnOutcome {
  * The share of a phase a turn completed before a crash at the first start of `crashAt`.
  * With I iterations the middle five phases interleave (forward_1, uplink_1, server_1, …),
  * so a crash inside the first iteration has done one I-th of the iterated phases before
- * it. With I = 1 this is DESIGN.md 1.7's "the sum of the phases before `phase`".
+ * it. With I = 1 this is docs/model.md §1.7's "the sum of the phases before `phase`".
  */
 export function completedShare(phase: Phase, crashAt: Phase, iterations: number): number {
   if (PHASES.indexOf(phase) >= PHASES.indexOf(crashAt)) return 0;
@@ -23,7 +23,7 @@ export function completedShare(phase: Phase, crashAt: Phase, iterations: number)
 const ZERO_ENERGY: TurnEnergy = { server: 0, deviceCompute: 0, deviceTransmit: 0 };
 
 /**
- * Applies a turn's fault to its full cost (DESIGN.md 1.7): a dropout costs nothing, a
+ * Applies a turn's fault to its full cost (docs/model.md §1.7): a dropout costs nothing, a
  * crash keeps the completed share of each phase and charges only those phases' energy,
  * an outage adds its seconds to its phase and no energy (the link carries nothing then).
  */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { processesOfRun, runCli, runIdOf, smallConfig, tempDir, writeJson } from './helpers/emulation.js';
 
-/** An actor that never comes up is named, with its log, and the run leaves nothing behind (DESIGN.md 4.6). */
+/** An actor that never comes up is named, with its log, and the run leaves nothing behind (docs/architecture.md §8). */
 describe('actor start-up failures', () => {
   let dir: string;
 

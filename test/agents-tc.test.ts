@@ -14,7 +14,7 @@ const NOTHING = { netns: [], links: [], qdiscs: [] };
 const TOOLS = { tools: ['nats-server', 'redis-server'] as ('nats-server' | 'redis-server')[], timeout: 90_000 };
 
 /**
- * `sledge run --agents` (DESIGN.md 4.8) with a second "host": a network namespace with its
+ * `sledge run --agents` (docs/architecture.md §10) with a second "host": a network namespace with its
  * own link to this one, agents started inside it, devices split between the two hosts.
  */
 describe('sledge agent: devices on another host', () => {

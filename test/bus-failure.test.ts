@@ -11,7 +11,7 @@ const DEVICES = ['d1', 'd2', 'd3'];
 const ROUNDS = 6;
 
 /**
- * The bus fails and comes back (DESIGN.md 4.7): a killed embedded nats-server or
+ * The bus fails and comes back (docs/architecture.md §9): a killed embedded nats-server or
  * redis-server is restarted on its address, an external NATS that restarts is
  * reconnected to, the interrupted turn is run again and every turn recorded once; a bus
  * down past the deadline fails the run, which can then be resumed.

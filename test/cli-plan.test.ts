@@ -1,7 +1,7 @@
 /**
  * `sledge plan` as a user runs it: the built CLI in a child process. Bad input must exit 2
  * with one stderr line per problem naming its JSON path and nothing on stdout; `--json`
- * must print exactly one document of the shape of DESIGN.md section 3.
+ * must print exactly one document of the shape of docs/cli.md.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -243,7 +243,7 @@ describe('sledge plan: bad arguments exit 2 with one line naming the problem', (
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('every argument error is one line (DESIGN.md 3: "Errors are one clear line on stderr")', () => {
+  it('every argument error is one line (docs/cli.md: "Errors are one clear line on stderr")', () => {
     for (const args of [['--frobnicate'], ['--strategy', 'nope'], []]) {
       const r = runCli(['plan', ...(args.length ? [PAPER, ...args] : [])]);
       expect(r.status).toBe(2);
@@ -269,7 +269,7 @@ function close(a: number, b: number, rel = 1e-12): boolean {
   return Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b));
 }
 
-/** Checks one plan document (no faults) against DESIGN.md section 3. */
+/** Checks one plan document (no faults) against docs/cli.md. */
 function checkPlanShape(doc: any, devices: string[], rounds: number, mode: 'sequential' | 'parallel' = 'sequential'): void {
   expect(Object.keys(doc).sort()).toEqual(['rounds', 'strategy', 'summary', 'turns']);
   expect(typeof doc.strategy).toBe('string');

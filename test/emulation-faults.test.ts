@@ -12,7 +12,7 @@ const FAULTS = [
 ];
 const STATUS: Record<string, string> = { '1/d2': 'crashed', '3/d3': 'dropped' };
 
-/** Scheduled faults played on real processes and kernel-shaped links (DESIGN.md 1.7). */
+/** Scheduled faults played on real processes and kernel-shaped links (docs/model.md §1.7). */
 describe('sledge run with faults (tc links)', () => {
   const scratch = runScratch('emulation-faults');
 

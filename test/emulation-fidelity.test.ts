@@ -19,7 +19,7 @@ function latencyConfig(network: 'userspace' | 'tc', emulation: Record<string, un
 }
 
 /**
- * The calibrated floor (DESIGN.md 4.3–4.4): every run measures what the emulator adds to
+ * The calibrated floor (docs/architecture.md §5–§6): every run measures what the emulator adds to
  * a transfer, injects the configured latency less that floor, so that a transfer phase
  * measures the modelled one, latency included, in either network mode.
  */

@@ -22,7 +22,7 @@ function parallelConfig(opts: { devices: number; rounds: number; network: 'tc' |
 
 const rel = (m: number, p: number) => Math.abs(m / p - 1);
 
-/** `sledge run` in parallel mode (DESIGN.md 1.6): all of a round's devices at once, one GPU queue on the server. */
+/** `sledge run` in parallel mode (docs/model.md §1.6): all of a round's devices at once, one GPU queue on the server. */
 describe('sledge run (parallel mode)', () => {
   const scratch = runScratch('emulation-parallel');
 

@@ -8,7 +8,7 @@ import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 const NOTHING = { netns: [], links: [], qdiscs: [] };
 
 /**
- * `sledge run` with kernel-shaped links (DESIGN.md 4.4): each device process in its own
+ * `sledge run` with kernel-shaped links (docs/architecture.md §6): each device process in its own
  * namespace behind an htb-shaped veth, nats-server on the bridge address.
  */
 describe('sledge run (tc links)', () => {

@@ -24,7 +24,7 @@ import {
 
 /**
  * `sledge run` end to end with real nats-server, redis-server and one process per actor
- * (DESIGN.md 4): records, fidelity, cleanup on success, Ctrl-C, a dead device, and a
+ * (docs/architecture.md): records, fidelity, cleanup on success, Ctrl-C, a dead device, and a
  * malformed message.
  */
 describe('sledge run (userspace links)', () => {

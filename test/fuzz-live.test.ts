@@ -62,7 +62,7 @@ async function flood(nc: NatsConnection, runId: string, rng: Rng): Promise<numbe
 }
 
 /**
- * Hostile bytes on a live run's bus (DESIGN.md 4.7): garbage, truncated and lying frames,
+ * Hostile bytes on a live run's bus (docs/architecture.md §9): garbage, truncated and lying frames,
  * oversized and lying control messages on every subject of the run, while it runs. No
  * actor crashes or grows past the stated bound, the run completes, and the rejections are
  * counted by reason in summary.json.

@@ -10,7 +10,7 @@ import { planKeys, readTurns, runCli, runIdOf, smallConfig, tempDir, turnKeys, w
 import { missing, tcIt } from './helpers/tc.js';
 
 /**
- * NATS_URL in tc mode (DESIGN.md 4.8): devices in their namespaces cannot reach a server
+ * NATS_URL in tc mode (docs/architecture.md §10): devices in their namespaces cannot reach a server
  * on the host's loopback, so the run starts a leaf node on their bridge that joins the
  * user's server through its leafnodes listener (nats-server 2.9 takes a user and password there, no token).
  */

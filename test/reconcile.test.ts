@@ -17,7 +17,7 @@ const turn = (round: number, device: string): TurnRecord =>
   ({ round, device, cut: 2, serverFreqHz: 1e9, rateUpBps: 1e6, rateDownBps: 2e6, predicted: { delay: zero, energy }, measured: { delay: zero, energy }, coordinatorWallS: 0.5, serverBusyWallS: 0.1, retries: 0 }) as TurnRecord;
 const keys = (rs: readonly TurnRecord[]) => rs.map((r) => `${r.round}/${r.device}`);
 
-/** Reconciling turns.csv with the Redis stream before a resume (DESIGN.md 4.7), against a real redis-server. */
+/** Reconciling turns.csv with the Redis stream before a resume (docs/architecture.md §9), against a real redis-server. */
 describe('reconcileTurns', () => {
   let dir: string;
   let redis: EmbeddedRedis;

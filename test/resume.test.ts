@@ -25,7 +25,7 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 /**
- * `sledge resume` (DESIGN.md 4.7): a run killed with -9, cleaned with `sledge net clean`
+ * `sledge resume` (docs/architecture.md §9): a run killed with -9, cleaned with `sledge net clean`
  * and resumed ends up with the records of an uninterrupted run; a finished run and an
  * existing run directory are refused.
  */

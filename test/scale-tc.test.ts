@@ -9,7 +9,7 @@ const SCALE = new URL('../configs/scale-1000.json', import.meta.url).pathname;
 const NOTHING = { netns: [], links: [], qdiscs: [] };
 
 /**
- * Many devices on one box (DESIGN.md 4.6). Before actors announced themselves by request,
+ * Many devices on one box (docs/architecture.md §8). Before actors announced themselves by request,
  * the ready messages of the first ~30 actors were published before the launcher's
  * subscription had reached nats-server (its event loop was busy spawning the rest), and a
  * run of 100+ devices waited for them for ever. 200 devices in tc mode, spread over four

@@ -1,5 +1,5 @@
 /**
- * The receiver under hostile input over a real nats-server (DESIGN.md 4.7): a seeded flood
+ * The receiver under hostile input over a real nats-server (docs/architecture.md §9): a seeded flood
  * of malformed, truncated, oversized and well-formed-but-lying frames, interleaved with
  * real transfers. The real transfers complete, what the receiver holds stays within its
  * stated bounds after every batch, and every drop is counted under the expected reason.

@@ -2,7 +2,7 @@
  * What a server or device process is told at start, through its environment: where NATS
  * is, which run and actor it is, which workload. Nothing else: the rest arrives over NATS,
  * so the same entry point runs on another host given these variables. Checked by hand,
- * not with zod, to keep the actor process lean (DESIGN.md 4.6).
+ * not with zod, to keep the actor process lean (docs/architecture.md §8).
  */
 export interface ActorEnv {
   SLEDGE_NATS_URL: string;

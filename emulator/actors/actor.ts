@@ -82,7 +82,7 @@ export abstract class Actor {
   }
 
   /**
-   * A transfer's bytes with the tc head start added (DESIGN.md 4.4), less what the
+   * A transfer's bytes with the tc head start added (docs/architecture.md §6), less what the
    * chunks' framing already puts on the shaped link: both reach the wire before the last
    * payload byte, and only the payload is modelled.
    */

@@ -40,14 +40,14 @@ export interface CoordinatorOptions {
 }
 
 /**
- * Owns the round loop (DESIGN.md 4.1): for every turn it takes the strategy's decision
+ * Owns the round loop (docs/architecture.md §1): for every turn it takes the strategy's decision
  * on that round's channel, sets the device's link, tells the server its frequency,
  * starts the turn on the device and turns the device's measurements into a record. In
  * parallel mode a round's turns run at once (parallel-round.ts); scheduled faults are
  * played as they come (a dropout skips the turn, crashed-turn.ts ends a crashed one).
  */
 export class Coordinator {
-  /** Per-turn work must not grow with N (DESIGN.md 4.6): no scans of the device list. */
+  /** Per-turn work must not grow with N (docs/architecture.md §8): no scans of the device list. */
   readonly devices: ReadonlyMap<string, Device>;
   readonly inbox: CoordinatorInbox;
 

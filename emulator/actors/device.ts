@@ -27,7 +27,7 @@ interface Notice {
 }
 
 /**
- * A mobile device (DESIGN.md 4.1): on each turn it receives the adapters of its blocks,
+ * A mobile device (docs/architecture.md §1): on each turn it receives the adapters of its blocks,
  * computes forward, sends the smashed data, waits for the gradient, computes backward
  * and returns its adapters. Each phase runs from where it starts to where it ends on the
  * host clock all actors share (transport/host-clock.ts): the turn starts when the server

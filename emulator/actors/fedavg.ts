@@ -1,5 +1,5 @@
 /**
- * FedAvg of the adapters a parallel round returned (DESIGN.md 1.6), over the bytes that
+ * FedAvg of the adapters a parallel round returned (docs/model.md §1.6), over the bytes that
  * arrived. A device with cut l returns the adapters of blocks 1..l, a prefix of the
  * adapter vector, so each byte position is averaged over the devices whose prefix covers
  * it. Memory is one running sum as long as the longest contribution and one length per

@@ -10,7 +10,7 @@ export interface GpuRun {
 }
 
 /**
- * The edge server's one GPU (DESIGN.md 1.6): jobs run one at a time, non-preemptive,
+ * The edge server's one GPU (docs/model.md §1.6): jobs run one at a time, non-preemptive,
  * first come first served in the order they reach it on the host clock. A job "arrives"
  * when its smashed data has fully arrived; the server's event loop takes arrivals in
  * that order, so a promise chain is the FIFO. Each job is a timed workload at its

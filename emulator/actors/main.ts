@@ -16,7 +16,7 @@ import { drawKey } from './tags.js';
  * run id, actor name), so the launcher can fork it here or an agent start it on another
  * host. It exits when told to shut down, when NATS is gone for good, or when its parent
  * dies. The build bundles it into one file (dist/actor.mjs) so that a device process
- * loads nothing but this, the NATS client and the transport (DESIGN.md 4.6).
+ * loads nothing but this, the NATS client and the transport (docs/architecture.md §8).
  */
 
 const env = readActorEnv();

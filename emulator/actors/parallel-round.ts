@@ -7,7 +7,7 @@ import type { Coordinator } from './coordinator.js';
 import { restartCrashed } from './crashed-turn.js';
 
 /**
- * One round of parallel mode (DESIGN.md 1.6): every taking-part device's link set at
+ * One round of parallel mode (docs/model.md §1.6): every taking-part device's link set at
  * once, the server told of every turn, then every device started together; the round
  * ends when the last device has returned its adapters (or crashed). The server then
  * averages the adapters the round returned (FedAvg) before the next round starts, and

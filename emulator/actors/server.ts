@@ -15,7 +15,7 @@ const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
 const MAX_PREPARED = 2048;
 
 /**
- * The edge server (DESIGN.md 4.1): the adapter hub and the GPU. For each turn it sends
+ * The edge server (docs/architecture.md §1): the adapter hub and the GPU. For each turn it sends
  * the device the newest adapters of blocks 1..cut, and per iteration receives the
  * smashed data, "computes" at the decided frequency (a timed workload: a lower
  * frequency is a longer phase), announces the gradient and sends it; then it takes the
@@ -123,7 +123,7 @@ export class ServerActor extends Actor {
     const { nc, subjects } = this.deps;
     for (let i = 1; i <= turn.iterations; i++) {
       const smashed = await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
-      // a device scheduled to die at the server phase never gets its job run (DESIGN.md 1.7)
+      // a device scheduled to die at the server phase never gets its job run (docs/model.md §1.7)
       if (turn.crashAt === 'server' && i === 1) return;
       const job = await this.gpu.run(turn.computeWallS, smashed.completedAt);
       if (signal.aborted) return;

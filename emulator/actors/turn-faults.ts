@@ -6,7 +6,7 @@ import { hostNowMs } from '../transport/host-clock.js';
 import type { TurnRef } from './tags.js';
 
 /**
- * A scheduled crash (DESIGN.md 1.7): the phases completed so far go to the coordinator
+ * A scheduled crash (docs/model.md §1.7): the phases completed so far go to the coordinator
  * (flushed, so they are on the wire before the process is gone), then the process
  * SIGKILLs itself. It is the kernel's SIGKILL, uncatchable: no shutdown handler runs, the
  * NATS connection is torn down by the kernel, and the launcher sees the child die by

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
- * Timed compute (DESIGN.md 4.3): a phase of x wall seconds. `sleep` waits on a timer for
+ * Timed compute (docs/architecture.md §5): a phase of x wall seconds. `sleep` waits on a timer for
  * the bulk, because timers fire up to a millisecond or more late, and polls the last
  * stretch through setImmediate: as precise as a spin (tens of microseconds) but the event
  * loop keeps running, so an ack or a reply queued just before the phase still leaves on

@@ -22,7 +22,7 @@ export interface AgentRunOptions {
 }
 
 /**
- * One run's devices on this host (DESIGN.md 4.8): their namespaces behind this agent's own
+ * One run's devices on this host (docs/architecture.md §10): their namespaces behind this agent's own
  * bridge (tc mode), a leaf nats-server on the bridge address with the run's credentials
  * through which they reach the bus, and the processes themselves. Everything is undone in
  * reverse order by `close`, whichever way the run ends.

@@ -14,7 +14,7 @@ export interface AgentOptions {
 }
 
 /**
- * `sledge agent` (DESIGN.md 4.8): answers `sledge agent list` and the launchers' requests,
+ * `sledge agent` (docs/architecture.md §10): answers `sledge agent list` and the launchers' requests,
  * runs their devices here (an AgentRun each), and tears a run down when it is closed or
  * its launcher stops pinging. It keeps serving until it is stopped.
  */

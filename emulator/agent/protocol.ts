@@ -1,5 +1,5 @@
 /**
- * What the launcher and an agent say to each other over NATS (DESIGN.md 4.8). Agents are
+ * What the launcher and an agent say to each other over NATS (docs/architecture.md §10). Agents are
  * not namespaced by run: they outlive runs. Control is request/reply with JSON bodies,
  * checked at the boundary like every other message (a bad one is answered with an error,
  * never crashes the agent).
@@ -54,7 +54,7 @@ export type AgentRequest =
   | { kind: 'ping'; runId: string }
   | { kind: 'close'; runId: string };
 
-/** A kernel-held outage on a device's link (faults, DESIGN.md 1.7), applied by the agent's own TcLink. */
+/** A kernel-held outage on a device's link (faults, docs/model.md §1.7), applied by the agent's own TcLink. */
 export interface OutageRequest {
   kind: 'outage';
   runId: string;

@@ -32,7 +32,7 @@ export async function emulateAndReport(system: SystemModel, strategy: Strategy, 
   });
   // "auto" refusing the wall budget is bad input, found once the floor is known: exit 2, one line
   if (result.error instanceof UsageError) throw result.error;
-  // DESIGN.md 4.5: every run leaves a report beside its records; a run that recorded
+  // docs/architecture.md §7: every run leaves a report beside its records; a run that recorded
   // nothing has nothing to chart, and a report that fails never fails the run.
   const report = result.records.length ? await writeReport(result.dir).catch((err: Error) => `not written (${err.message})`) : 'not written (no finished turn)';
   process.stdout.write(opts.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatRunResult(result)}\nreport: ${report}\n`);

@@ -6,8 +6,8 @@ import { UsageError } from '../errors.js';
 
 /**
  * The item that stands for the config's own strategy with the config's parameters. A
- * strategy named on the command line takes its defaults, never the config's (DESIGN.md
- * 1.5), so without it a sweep over `strategy.weightDelay` would change nothing.
+ * strategy named on the command line takes its defaults, never the config's (docs/model.md
+ * §1.5), so without it a sweep over `strategy.weightDelay` would change nothing.
  */
 export const CONFIG_STRATEGY = 'config';
 

@@ -29,7 +29,7 @@ interface Starting {
 }
 
 /**
- * The run's actor processes (DESIGN.md 4.6): started a bounded number at a time, each
+ * The run's actor processes (docs/architecture.md §8): started a bounded number at a time, each
  * with its own deadline, ready when its announcement (a request, repeated until answered:
  * none is ever lost) has been acknowledged. It then watches them: a process that dies
  * while the run needs it is reported once, naming it and its log.

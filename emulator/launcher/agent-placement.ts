@@ -9,7 +9,7 @@ import type { Placement } from './placement.js';
 const STOP_TIMEOUT_MS = 5000;
 
 /**
- * Actors that run on an agent's host (DESIGN.md 4.8): spawning, stopping and rate changes
+ * Actors that run on an agent's host (docs/architecture.md §10): spawning, stopping and rate changes
  * are requests to the agent; an exit arrives as the agent's report, or as the agent's
  * disappearance (`vanished`), so the ActorPool supervises them as it does local children.
  */

@@ -2,7 +2,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
 
 /**
- * The coordinator's view of the bus (DESIGN.md 4.7): whether its NATS connection is up,
+ * The coordinator's view of the bus (docs/architecture.md §9): whether its NATS connection is up,
  * and since when it is down. An outage (a disconnect, or a supervised server restarted
  * behind the devices' backs, e.g. their leaf node) abandons the turn attempts in flight,
  * whose messages may be lost; `up` waits for the connection, bounded by the deadline.

@@ -37,7 +37,7 @@ export interface BusOptions {
   natsLeafUrl?: string;
   redisUrl?: string;
   teardown: Teardown;
-  /** A supervised server was restarted (or a restart failed); DESIGN.md 4.7. */
+  /** A supervised server was restarted (or a restart failed); docs/architecture.md §9. */
   onRestart?: (e: RestartEvent) => void;
   /** A server stayed down despite every restart. */
   onGiveUp?: (line: string) => void;

@@ -14,7 +14,7 @@ import { DEFAULT_CHUNK_BYTES } from '../transport/send.js';
 
 /**
  * The emulator's own floor, measured at the start of every run in the mode it runs
- * (DESIGN.md 4.3–4.4): a few dozen tiny turns ("round 0") through the real actors, bus,
+ * (docs/architecture.md §5–§6): a few dozen tiny turns ("round 0") through the real actors, bus,
  * transport and links, each phase timed exactly as a real turn's is. What a phase takes
  * beyond its known serialization, injected delay and workload is the floor: the bus hop
  * through nats-server, pacing granularity, kernel queueing, timer overshoot. It is wall

@@ -11,7 +11,7 @@ export interface ClockOffset {
 }
 
 /**
- * NTP-style offset of an agent's clock (DESIGN.md 4.8): many probes, and the one with the
+ * NTP-style offset of an agent's clock (docs/architecture.md §10): many probes, and the one with the
  * smallest round trip wins, since its reply could have been stamped least far from the
  * midpoint of send and receive. offset = t_agent − (t_send + t_recv)/2, ± rtt_min/2.
  */

@@ -2,7 +2,7 @@ import { LOCAL } from '../agent/protocol.js';
 import { UsageError } from '../errors.js';
 
 /**
- * Which host each device runs on (DESIGN.md 4.8): the one its `agent` key names, else
+ * Which host each device runs on (docs/architecture.md §10): the one its `agent` key names, else
  * the next of `--agents` round-robin in config order. `local` is the launcher's host.
  */
 export function deviceHosts(devices: readonly { id: string; agent?: string | undefined }[], agents: readonly string[]): Map<string, string> {

@@ -56,7 +56,7 @@ export interface EmulationOptions {
   /** Actor start-up: `ready` of `total` processes have announced themselves. */
   onStarting?: (ready: number, total: number) => void;
   onStatus?: (line: string) => void;
-  /** `--agents`: devices on other hosts (DESIGN.md 4.8). */
+  /** `--agents`: devices on other hosts (docs/architecture.md §10). */
   agents?: HostsOptions;
 }
 
@@ -75,7 +75,7 @@ const START_CONCURRENCY = 16;
 const SETTLE_FROM_DEVICES = 50;
 
 /**
- * One emulation run (DESIGN.md 4), as Mininet's Net: `build` makes the network (kernel
+ * One emulation run (docs/architecture.md), as Mininet's Net: `build` makes the network (kernel
  * links or userspace pacing), the bus (NATS, Redis) and the records; `start` brings up
  * the server and one process per device; `run` is the coordinator's round loop; `stop`
  * undoes everything in reverse order, on every path (success, failure or signal).

@@ -12,7 +12,7 @@ export interface Restart {
 }
 
 /**
- * Scheduled crashes, on the launcher's side (DESIGN.md 1.7): the device's process is
+ * Scheduled crashes, on the launcher's side (docs/model.md §1.7): the device's process is
  * marked as doomed, so its SIGKILL is reported to the coordinator instead of failing the
  * run, and afterwards it is started again with the same placement (in tc mode: in its
  * own namespace, behind the same shaped link), to rejoin for its next turn.

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 
 /**
- * Kernel settings that bite at hundreds of devices in tc mode (DESIGN.md 4.6). The host
+ * Kernel settings that bite at hundreds of devices in tc mode (docs/architecture.md §8). The host
  * keeps one ARP entry per device on the run's bridge; past gc_thresh2 (512 by default) the
  * kernel evicts entries within seconds and past gc_thresh3 (1,024) it drops packets with
  * "neighbour table overflow". They are raised for the run only: the old values are saved

@@ -6,7 +6,7 @@ const DEFAULT_LEAF_PORT = 7422;
 const CHECK_WITHIN_MS = 5000;
 
 /**
- * Where the devices' leaf node connects (DESIGN.md 4.8): NATS_LEAF_URL if given, else the
+ * Where the devices' leaf node connects (docs/architecture.md §10): NATS_LEAF_URL if given, else the
  * leafnodes listener on NATS_URL's host (port 7422). A leaf connects to that listener,
  * not to the client port, and authenticates with what the URL carries; when the leaf URL
  * carries no credentials, NATS_URL's (token or user:password) are used.

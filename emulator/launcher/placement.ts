@@ -6,7 +6,7 @@ import { actorCommand } from './actor-command.js';
 /**
  * Where an actor process runs. The launcher asks a placement to start an actor with its
  * environment and log file; the local one spawns it on this host (inside the device's
- * namespace in tc mode). An agent on another host is the other kind (DESIGN.md 4.8).
+ * namespace in tc mode). An agent on another host is the other kind (docs/architecture.md §10).
  */
 export interface Placement {
   /** 'local', or the agent's name. */

@@ -12,7 +12,7 @@ export interface StoredRun {
   dir: string;
   system: SystemModel;
   strategy: Strategy;
-  /** Device → host when the run used agents (DESIGN.md 4.8); absent when every device ran here. */
+  /** Device → host when the run used agents (docs/architecture.md §10); absent when every device ran here. */
   placement?: Record<string, string>;
 }
 
@@ -22,7 +22,7 @@ export function holdsRun(dir: string): boolean {
 }
 
 /**
- * Reads a run directory for `sledge resume` (DESIGN.md 4.7): the config, seed and
+ * Reads a run directory for `sledge resume` (docs/architecture.md §9): the config, seed and
  * strategy come from manifest.json, checked as a config file would be. A run whose
  * summary says it finished is refused; any other state (interrupted, failed, or no
  * summary at all after a kill -9) is continued.

@@ -15,7 +15,7 @@ export interface HostsOptions {
 }
 
 /**
- * Where each device of a run runs (DESIGN.md 4.8): on the launcher's host or on an agent.
+ * Where each device of a run runs (docs/architecture.md §10): on the launcher's host or on an agent.
  * The emulation asks it for each device's placement and link; without agents every
  * device is local and this is a pass-through.
  */

@@ -6,7 +6,7 @@ import type { BusWatch } from './bus-watch.js';
 const BACKOFF_MS = { first: 250, max: 4000 };
 
 /**
- * Runs a turn's attempts until one is recorded (DESIGN.md 4.7: "a turn that the outage
+ * Runs a turn's attempts until one is recorded (docs/architecture.md §9: "a turn that the outage
  * interrupted is run again and recorded once"). An attempt is given up when the bus has
  * an outage; one that fails is run again only while an outage is recent (within the bus
  * deadline): any other failure (a device that died, a turn that timed out on a healthy

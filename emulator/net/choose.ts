@@ -22,7 +22,7 @@ const SHAPING = {
 
 /**
  * tc where the host can (root, netns, veth, bridge, htb), else userspace pacing
- * (DESIGN.md 4.4). Delay, jitter and loss go to netem where the kernel has it; this
+ * (docs/architecture.md §6). Delay, jitter and loss go to netem where the kernel has it; this
  * kernel has none, so the userspace transport applies them, and the manifest says which.
  */
 export async function chooseNetwork(config: Config): Promise<NetworkChoice> {

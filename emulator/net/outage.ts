@@ -4,7 +4,7 @@ import { assertIfName } from './names.js';
 import { ETHERNET_HEADER, HTB_CLASS, MTU } from './shaper.js';
 
 /**
- * A link outage in the kernel (DESIGN.md 1.7, tc mode). The htb class that shapes a
+ * A link outage in the kernel (docs/model.md §1.7, tc mode). The htb class that shapes a
  * direction gets a tbf as its leaf: normally far faster than the class, so it passes
  * everything through; during an outage its rate drops to almost nothing, so the packets
  * stay *queued* in it (TCP's small-queue limit keeps them well under its byte limit), and

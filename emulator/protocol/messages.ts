@@ -2,12 +2,12 @@ import { bool, byKind, nullable, num, obj, oneOf, optional, parse, record, str, 
 
 /**
  * Control messages between coordinator, server and devices: JSON checked at the boundary
- * by codec/schema.ts (not zod: actors load only what they need, DESIGN.md 4.6). Durations
+ * by codec/schema.ts (not zod: actors load only what they need, docs/architecture.md §8). Durations
  * here are wall seconds and rates wall bits/s: the actors know nothing of timeScale or
  * payloadScale; the coordinator converts.
  */
 /**
- * `attempt` > 0 marks a turn run again after a bus outage (DESIGN.md 4.7): its transfers carry it, so none of an abandoned attempt's can be taken for the new one's.
+ * `attempt` > 0 marks a turn run again after a bus outage (docs/architecture.md §9): its transfers carry it, so none of an abandoned attempt's can be taken for the new one's.
  * Round 0 is the calibration before the first round (launcher/calibrate.ts).
  */
 const turnId = obj({ round: num({ int: true, min: 0 }), device: str({ min: 1, max: 200 }), attempt: optional(num({ int: true, min: 0, max: 1000 })) });
@@ -34,7 +34,7 @@ const phase = oneOf(['adapterDown', 'deviceForward', 'uplink', 'server', 'downli
 const transferPhase = oneOf(['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const);
 
 /**
- * A scheduled link outage on this turn (DESIGN.md 1.7): the link carries nothing for
+ * A scheduled link outage on this turn (docs/model.md §1.7): the link carries nothing for
  * `wallS` from the start of `phase`'s first transfer. `kernel`: the sender asks the
  * coordinator to hold the link in tc and waits for it; `pacer`: the sender's own token
  * bucket holds the chunks.

@@ -1,5 +1,5 @@
 /**
- * Every NATS subject of a run, namespaced by its id (DESIGN.md 4.2). Actors know each
+ * Every NATS subject of a run, namespaced by its id (docs/architecture.md §2). Actors know each
  * other only through these, so a device on another host joins with a NATS URL alone.
  */
 export type ActorName = 'server' | `device.${string}`;

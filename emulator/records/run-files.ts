@@ -5,7 +5,7 @@ import { CSV_COLUMNS, csvRow, parseTurnsCsv, type TurnRecord } from './turn-reco
 const HEADER = `${CSV_COLUMNS.join(',')}\n`;
 
 /**
- * The run's directory (DESIGN.md 4.5): manifest.json at the start, turns.csv grown by
+ * The run's directory (docs/architecture.md §7): manifest.json at the start, turns.csv grown by
  * one synchronous append per finished turn (a Ctrl-C or a crash keeps every finished
  * turn), summary.json at the end, and logs/ with one file per actor. A resumed run
  * (`existing`) keeps what the directory holds.

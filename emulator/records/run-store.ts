@@ -3,14 +3,14 @@ import { RunError } from '../errors.js';
 import type { TurnRecord } from './turn-record.js';
 
 /**
- * A run in Redis (DESIGN.md 4.5): `sledge:run:<id>` holds the state (status, round,
+ * A run in Redis (docs/architecture.md §7): `sledge:run:<id>` holds the state (status, round,
  * turns done, config, summary), `sledge:run:<id>:turns` is a stream with one entry per
  * finished turn, written as the turn ends, so `sledge watch` follows it from anywhere.
  *
  * A turn's entry has the id `<seq>-0`, seq being the turn's place in the plan: writing it
  * twice (a retry after Redis went away mid-write, a resume) is refused by Redis rather than
  * recorded twice, and the stream stays in plan order. Writes are retried while Redis is
- * away, up to the run's bus deadline (DESIGN.md 4.7): a turn's record is never dropped.
+ * away, up to the run's bus deadline (docs/architecture.md §9): a turn's record is never dropped.
  */
 export type RunStatus = 'starting' | 'running' | 'finished' | 'failed' | 'interrupted';
 

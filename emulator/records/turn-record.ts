@@ -9,7 +9,7 @@ import type { TurnFault, TurnStatus } from '../../src/faults.js';
 export interface TurnRecord {
   round: number;
   device: string;
-  /** How the turn ended (DESIGN.md 1.7); a dropped turn has zeros on both sides. */
+  /** How the turn ended (docs/model.md §1.7); a dropped turn has zeros on both sides. */
   status: TurnStatus;
   /** The scheduled fault that hit the turn, as `faultLabel` writes it; '' for none. */
   fault: string;
@@ -27,7 +27,7 @@ export interface TurnRecord {
   serverBusyWallS: number;
   /** Host-clock ms the turn started, as the actors measured it (places a parallel turn in its round; not in the CSV). */
   startAt?: number;
-  /** How many times the turn was run again because a bus outage interrupted it (DESIGN.md 4.7); 0 normally. */
+  /** How many times the turn was run again because a bus outage interrupted it (docs/architecture.md §9); 0 normally. */
   retries: number;
 }
 

@@ -1,5 +1,5 @@
 /**
- * The run's own nats-server (DESIGN.md 4.5), used when NATS_URL is not set. Its limits are
+ * The run's own nats-server (docs/architecture.md §7), used when NATS_URL is not set. Its limits are
  * sized for the payload transport (4.2): chunks of at most 512 KiB plus a header fit
  * `max_payload`, and `write_deadline` outlasts the slowest chunk on a shaped link.
  */
@@ -31,12 +31,12 @@ export interface NatsOptions {
   /**
    * Makes it a leaf node of this remote (`nats-leaf://[cred@]host:port`, the remote's
    * leafnodes listener): its clients (devices in their namespaces, which cannot reach the
-   * remote) and the remote's share subjects (DESIGN.md 4.8).
+   * remote) and the remote's share subjects (docs/architecture.md §10).
    */
   leafRemote?: string;
   /** Clients the run will have (devices, server, coordinator): sets max_connections and the file limit. */
   clients?: number;
-  /** The run's credentials, when the leaf's clients must use them (an agent's devices, DESIGN.md 4.8). */
+  /** The run's credentials, when the leaf's clients must use them (an agent's devices, docs/architecture.md §10). */
   token?: string;
   /** `server_name`, unique on a bus (leaf nodes of one run on several hosts); default `sledge-<runId>`. */
   name?: string;

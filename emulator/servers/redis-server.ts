@@ -1,7 +1,7 @@
 /**
- * The run's own redis-server (DESIGN.md 4.5), used when REDIS_URL is not set: password
+ * The run's own redis-server (docs/architecture.md §7), used when REDIS_URL is not set: password
  * protected, bound to one address. With `persistDir` it keeps the run's state in an
- * append-only file there (DESIGN.md 4.7), so that a redis-server started later on the same
+ * append-only file there (docs/architecture.md §9), so that a redis-server started later on the same
  * directory (`sledge resume`, after a killed launcher) has it back; without, nothing is
  * persisted.
  */

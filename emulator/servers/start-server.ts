@@ -3,7 +3,7 @@
  * config, spawn, poll until an authenticated client gets in, and retry on a fresh port
  * if another process grabbed ours in between. A started server can be restarted on the
  * same port with the same config, so that its clients reconnect to the address they know
- * (DESIGN.md 4.7).
+ * (docs/architecture.md §9).
  */
 import { RunError } from '../errors.js';
 import { spawnManaged, logTail, sleep, type ChildExit, type ManagedChild } from './child.js';

@@ -1,5 +1,5 @@
 /**
- * Keeps an embedded server up (DESIGN.md 4.7: "if nats-server dies, the embedded one is
+ * Keeps an embedded server up (docs/architecture.md §9: "if nats-server dies, the embedded one is
  * restarted on the same address"): when its process exits without stop() having been
  * called, it is restarted on the same host:port with the same config, after a backoff
  * that doubles on each failed attempt, up to a limit of restarts; every restart (and

@@ -1,5 +1,5 @@
 /**
- * The payload transport's wire format (DESIGN.md 4.2), big-endian, versioned so that a
+ * The payload transport's wire format (docs/architecture.md §2), big-endian, versioned so that a
  * device built from another commit is refused rather than misread.
  *
  *   data: magic "SL" | version u8 | kind u8 = 1 | transfer u32 | seq u32 | chunks u32

@@ -4,7 +4,7 @@
  * process than the one it began in (the uplink ends when the server has the last byte,
  * not when the device hears so), and no message's trip back is counted in it.
  *
- * Across hosts (DESIGN.md 4.8) monotonic clocks share nothing, so an actor on an agent's
+ * Across hosts (docs/architecture.md §10) monotonic clocks share nothing, so an actor on an agent's
  * host is told its host's offset to the launcher's clock (measured over NATS, NTP-style)
  * and reads the launcher's timeline: every timestamp on the wire (`sending.at`, a
  * gradient notice's `at`, an ack's `receivedAt`) is then on one timeline. A deliberate

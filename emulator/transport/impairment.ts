@@ -1,6 +1,6 @@
 /**
- * Propagation delay, jitter and loss in userspace, for kernels without netem (DESIGN.md
- * 4.4). The whole transfer's delivery schedule is planned up front from the link rate and
+ * Propagation delay, jitter and loss in userspace, for kernels without netem (docs/architecture.md
+ * §6). The whole transfer's delivery schedule is planned up front from the link rate and
  * the seeded PRNG, so the same seed gives the same schedule; the sender then publishes
  * each chunk at its planned time. Model, per transmission of a chunk on the serializer:
  *

@@ -1,10 +1,10 @@
 /**
- * The receiving side (DESIGN.md 4.2): one per actor on its data subject. Every chunk is
+ * The receiving side (docs/architecture.md §2): one per actor on its data subject. Every chunk is
  * validated, acknowledged to the sender's reply subject and counted; the bytes themselves
  * are not kept (their content is not modelled). A transfer completes when every sequence
  * number has arrived and the payload lengths add up to the announced total.
  *
- * Hostile input never exhausts memory (DESIGN.md 4.7). A frame's declared sizes are bounded
+ * Hostile input never exhausts memory (docs/architecture.md §9). A frame's declared sizes are bounded
  * by the codec (frame.ts), and what a receiver holds is bounded in number and age:
  *   - partial transfers: at most `maxPartial` (default 64), each one bitset of at most
  *     MAX_CHUNKS / 8 = 2 KiB plus its tag (<= 200 UTF-8 bytes) and a few numbers (~0.6 KiB);

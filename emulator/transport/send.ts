@@ -1,5 +1,5 @@
 /**
- * The sending side of a payload transfer (DESIGN.md 4.2): chunks published at the times
+ * The sending side of a payload transfer (docs/architecture.md §2): chunks published at the times
  * the link model plans (pacing, impairments), with at most `window` chunks published and
  * not yet acknowledged, so that NATS never buffers more than a window whatever the link.
  */

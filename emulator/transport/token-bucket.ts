@@ -1,5 +1,5 @@
 /**
- * The userspace shaper (DESIGN.md 4.4, `network: "userspace"`): a token bucket of zero
+ * The userspace shaper (docs/architecture.md §6, `network: "userspace"`): a token bucket of zero
  * depth, i.e. a serializer. Bytes leave the link at `rateBps` and idle time is never
  * banked, so a transfer of N bytes started on an idle link has its last byte out at
  * exactly 8N/rate, as on a real link of that rate. Times are milliseconds.

@@ -1,5 +1,5 @@
 /**
- * The payload transport (DESIGN.md 4.2–4.4): real bytes of the modelled size between a
+ * The payload transport (docs/architecture.md §2–§6): real bytes of the modelled size between a
  * device and the edge server over NATS, chunked, flow-controlled by a credit window,
  * paced by a userspace link model when the kernel does not shape, with optional
  * userspace delay, jitter and loss.

@@ -2,7 +2,7 @@ import { StrategyError } from './strategy.js';
 import type { StrategyChoice } from './registry.js';
 
 /**
- * Parses `name`, `name:key=value,...` and comma-separated lists of them (DESIGN.md 1.5):
+ * Parses `name`, `name:key=value,...` and comma-separated lists of them (docs/model.md §1.5):
  * an item `key=value` without a colon belongs to the strategy before it, so
  * `card:weightDelay=0.9,energyScale=1,fixed:cut=8,random` is three strategies.
  * Keys left out keep the strategy's defaults, never the config's.

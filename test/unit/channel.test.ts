@@ -1,4 +1,4 @@
-/** The channel (DESIGN.md 1.3): seeded draws, traces that cycle, trace CSV parsing. */
+/** The channel (docs/model.md §1.3): seeded draws, traces that cycle, trace CSV parsing. */
 import { describe, expect, it } from 'vitest';
 import { parseTraceCsv, ShannonChannel, TraceChannel } from '../../src/channel.js';
 import { hashLabels, Rng } from '../../src/rng.js';

@@ -1,4 +1,4 @@
-/** The config (DESIGN.md section 2) at the library level: defaults, generated devices, every problem listed. */
+/** The config (docs/config.md) at the library level: defaults, generated devices, every problem listed. */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { generateDevices } from '../../src/devices.js';
@@ -25,7 +25,7 @@ function errorsOf(raw: unknown): string[] {
   return r.errors;
 }
 
-describe('defaults (DESIGN.md section 2)', () => {
+describe('defaults (docs/config.md)', () => {
   it('fills every documented default', () => {
     const c = mustParse(base());
     expect(c.mode).toBe('sequential');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAgentRequest, toBytes } from '../../emulator/agent/protocol.js';
 import { deviceHosts, parseAgentList } from '../../emulator/launcher/device-hosts.js';
 
-describe('device placement across hosts (DESIGN.md 4.8)', () => {
+describe('device placement across hosts (docs/architecture.md §10)', () => {
   const devices = [{ id: 'd1' }, { id: 'd2', agent: 'b' }, { id: 'd3' }, { id: 'd4' }, { id: 'd5', agent: 'local' }];
 
   it('round-robin in config order over --agents, a device naming its agent keeps it', () => {

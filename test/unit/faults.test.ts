@@ -1,5 +1,5 @@
 /**
- * Faults (DESIGN.md 1.7): the config's rules, and the plan of a tiny config with a
+ * Faults (docs/model.md §1.7): the config's rules, and the plan of a tiny config with a
  * dropout, a crash and an outage worked out by hand, in both modes.
  */
 import { describe, expect, it } from 'vitest';

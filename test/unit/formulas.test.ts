@@ -1,5 +1,5 @@
 /**
- * Every formula of DESIGN.md 1.1–1.5 against a value worked out by hand. The expected
+ * Every formula of docs/model.md §1.1–1.5 against a value worked out by hand. The expected
  * values are written as the arithmetic of the formula with the numbers put in (and, where
  * it helps the reader, the evaluated literal), never by calling the code's helpers.
  */
@@ -26,7 +26,7 @@ const paperTraining: Training = {
   cutRange: [1, 15],
 };
 
-describe('presets (DESIGN.md 1.1)', () => {
+describe('presets (docs/model.md §1.1)', () => {
   it('are the public architecture facts', () => {
     expect(PRESETS['gpt2-small']).toEqual({ layers: 12, hidden: 768, ffn: 3072, heads: 12, kvHeads: 12, vocab: 50257, mlp: 'plain' });
     expect(PRESETS['gpt2-large']).toEqual({ layers: 36, hidden: 1280, ffn: 5120, heads: 20, kvHeads: 20, vocab: 50257, mlp: 'plain' });
@@ -172,7 +172,7 @@ describe('an explicit small model by hand (L=4, h=64, ffn=256, heads=4, kvHeads=
     expect(gated.blockParams - split.blockParams).toBe(64 * 256);
   });
 
-  it('every phase of DESIGN.md 1.4, the total and the three energies (f = 1e9, P0 = 5 W)', () => {
+  it('every phase of docs/model.md §1.4, the total and the three energies (f = 1e9, P0 = 5 W)', () => {
     const c = cost.cost(2, 1e9, rates);
     const adapterDown = (8 * 4096) / 4e6; // 0.008192
     const deviceForward = (6 * 1_474_560) / 4e9; // 0.00221184
@@ -252,7 +252,7 @@ describe('an explicit small model by hand (L=4, h=64, ffn=256, heads=4, kvHeads=
   });
 });
 
-describe('latency (DESIGN.md 1.4): d = delayMs/1000 once per transfer', () => {
+describe('latency (docs/model.md §1.4): d = delayMs/1000 once per transfer', () => {
   it('I = 1, the paper device d1 at cut 4 with delayMs 40 (d = 0.04 s)', () => {
     const split = new SplitModel(PRESETS['llama3.2-1b'], paperTraining);
     const server: Server = { freqHz: { min: 2.1e8, max: 1.41e9 }, flopsPerCycle: 110000, kappa: 1e-25, staticPowerW: 0, txPowerDbm: 43 };
@@ -306,7 +306,7 @@ describe('latency (DESIGN.md 1.4): d = delayMs/1000 once per transfer', () => {
   });
 });
 
-describe('channel formulas (DESIGN.md 1.3)', () => {
+describe('channel formulas (docs/model.md §1.3)', () => {
   it('dBm -> W', () => {
     expect(dbmToWatts(30)).toBe(1);
     expectRel(dbmToWatts(0), 1e-3);
@@ -342,7 +342,7 @@ describe('channel formulas (DESIGN.md 1.3)', () => {
   });
 });
 
-describe("CARD's closed-form frequency (DESIGN.md 1.5)", () => {
+describe("CARD's closed-form frequency (docs/model.md §1.5)", () => {
   const server = (staticPowerW: number): Server => ({ freqHz: { min: 1e8, max: 2e9 }, flopsPerCycle: 100, kappa: 1e-26, staticPowerW });
 
   it('with P0: cbrt((w + (1-w)*nu*P0) / (2*(1-w)*nu*kappa))', () => {

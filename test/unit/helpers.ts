@@ -2,7 +2,7 @@
  * Test helpers that deliberately do NOT reuse the code under test: an independent seeded
  * generator (so random configs do not depend on src/rng.ts), relative comparisons, a
  * golden-section minimiser and a random-config builder whose memory budgets come from
- * DESIGN.md 1.1 written out again here.
+ * docs/model.md §1.1 written out again here.
  */
 import { expect } from 'vitest';
 import { parseConfig, type Config } from '../../src/config.js';
@@ -87,7 +87,7 @@ export function argminNumeric(f: (x: number) => number, lo: number, hi: number):
   return [lo, x, hi].reduce((best, y) => (f(y) < f(best) ? y : best), x);
 }
 
-/** DESIGN.md 1.1 device memory M(l), written out independently of src/split.ts. */
+/** docs/model.md §1.1 device memory M(l), written out independently of src/split.ts. */
 export function memoryNeed(
   m: { layers: number; hidden: number; ffn: number; heads: number; kvHeads: number; vocab: number; mlp: 'gated' | 'plain' },
   t: { seqLen: number; batch: number; bytesPerWeight: number; bytesPerActivation: number; activationFactor: number },

@@ -1,5 +1,5 @@
 /**
- * Parallel mode (DESIGN.md 1.6): the GPU queue worked out by hand on round numbers (every
+ * Parallel mode (docs/model.md §1.6): the GPU queue worked out by hand on round numbers (every
  * value a sum of halves, so exact in binary), the planner's wiring on the small explicit
  * model, and properties over seeded random configs.
  */

@@ -31,7 +31,7 @@ const cases: Case[] = (() => {
 
 const J = (c: Case, t: PlannedTurn) => c.w * t.delay.total + (1 - c.w) * c.nu * t.energy.server;
 
-/** Independent feasible cuts of a device: DESIGN.md 1.1's M(l) written out in the helper. */
+/** Independent feasible cuts of a device: docs/model.md §1.1's M(l) written out in the helper. */
 function myFeasible(c: Case, memoryBytes: number): number[] {
   const arch = c.config.model.preset ? PRESET_ARCH[c.config.model.preset] : c.config.model;
   const [lo, hi] = c.config.training.cutRange;

@@ -1,4 +1,4 @@
-/** Strategies (DESIGN.md 1.5): spec strings, parameters and defaults, ties, baselines, errors. */
+/** Strategies (docs/model.md §1.5): spec strings, parameters and defaults, ties, baselines, errors. */
 import { describe, expect, it } from 'vitest';
 import { plan } from '../../src/plan.js';
 import { bestCut } from '../../src/strategy/card.js';

@@ -98,7 +98,7 @@ function runNotes(runs: readonly ReportRun[]): string[] {
     .map((r) => `<p class="warn">Run <code>${esc(r.manifest.runId)}</code> (${esc(r.label)}) ${esc(r.summary.status)}${r.summary.error ? `: ${esc(r.summary.error)}` : ''} — ${r.summary.turnsDone} of ${r.summary.turnsPlanned} turns; its averages cover the finished turns only.</p>`);
 }
 
-/** Every turn a scheduled fault hit (DESIGN.md 1.7), marked by its status; '' when there are none. */
+/** Every turn a scheduled fault hit (docs/model.md §1.7), marked by its status; '' when there are none. */
 export function faultsTable(runs: readonly ReportRun[]): string {
   const hit = runs.flatMap((r) => r.turns.filter((t) => t.fault).map((t) => ({ run: r.label, t })));
   if (hit.length === 0) return '';
