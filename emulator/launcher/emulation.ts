@@ -24,8 +24,8 @@ import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { calibrate, type Probe } from './calibrate.js';
-import { calibrateAndSettle, timeScaleBound, type ScaleSetup } from './scale-choice.js';
-import { CrashSupervisor } from './faults.js';
+import { calibrateTimeScale, timeScaleBound, type ScaleFacts, type ScaleSetup } from './scale-choice.js';
+import { CrashSupervisor, type Restart } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
 import { retryOnOutage } from './turn-retry.js';
@@ -33,7 +33,7 @@ import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
 import { RunHosts, type HostsOptions } from './run-hosts.js';
-import { settleHost } from './settle.js';
+import { waitForQuietHost } from './quiet-host.js';
 
 export interface Progress {
   turnsDone: number;
@@ -72,14 +72,44 @@ export interface RunResult {
 
 /** Actors started and not yet ready at once: start-up is CPU-bound, a few per core keep both busy. */
 const START_CONCURRENCY = 16;
-/** From this many devices on, the first turn waits for the host to be quiet (launcher/settle.ts). */
+/** From this many devices on, the first turn waits for the host to be quiet (launcher/quiet-host.ts). */
 const SETTLE_FROM_DEVICES = 50;
 
+/** A run after `build`: its network, kernel limits, bus connections and records store. */
+export interface BuiltRun {
+  readonly network: NetworkChoice;
+  /** tc mode with local devices only: the namespaces, veths and bridges. */
+  readonly topology: Topology | undefined;
+  /** tc mode with local devices only: the kernel limits raised for the run. */
+  readonly limits: HostLimits | undefined;
+  readonly bus: Bus;
+  readonly nc: NatsConnection;
+  readonly store: RunStore;
+  readonly watch: BusWatch;
+}
+
+/** A run after `start`: its actor processes are up and have announced themselves. */
+export interface StartedRun extends BuiltRun {
+  readonly pool: ActorPool;
+  readonly crashes: CrashSupervisor;
+}
+
+/** What summary.json says of the phases a run reached, filled in as each is reached. */
+interface Reached {
+  network: 'tc' | 'userspace';
+  /** The system as it ran: an "auto" timeScale resolved before the first turn. */
+  system: SystemModel;
+  scale?: ScaleFacts;
+  rejected: Record<string, Record<string, number>>;
+  restarts: Restart[];
+}
+
 /**
- * One emulation run (docs/architecture.md), as Mininet's Net: `build` makes the network (kernel
- * links or userspace pacing), the bus (NATS, Redis) and the records; `start` brings up
- * the server and one process per device; `run` is the coordinator's round loop; `stop`
- * undoes everything in reverse order, on every path (success, failure or signal).
+ * One emulation run (docs/architecture.md §3), as Mininet's Net: `build` makes the network
+ * (kernel links or userspace pacing), the bus (NATS, Redis) and the records and returns a
+ * BuiltRun; `start` brings up the server and one process per device and returns a
+ * StartedRun; `run` is the coordinator's round loop; `stop` undoes everything in reverse
+ * order, once, on every path (success, failure or signal).
  */
 export class Emulation {
   readonly runId: string;
@@ -92,18 +122,8 @@ export class Emulation {
   private readonly abort = new AbortController();
   private readonly started = performance.now();
   private readonly status: (line: string) => void;
-  private network: NetworkChoice | undefined;
-  private topology: Topology | undefined;
-  private limits: HostLimits | undefined;
-  private bus: Bus | undefined;
-  private nc: NatsConnection | undefined;
-  private store: RunStore | undefined;
-  private watch: BusWatch | undefined;
-  private pool: ActorPool | undefined;
-  private rejected: Record<string, Record<string, number>> = {};
-  private scale: ScaleSetup | undefined;
   private readonly hosts: RunHosts;
-  private crashes: CrashSupervisor | undefined;
+  private readonly reached: Reached;
   /** Wall seconds per stage, for summary.json and bench:scale. */
   readonly stages: Record<string, number> = {};
   private stageStart = performance.now();
@@ -115,8 +135,7 @@ export class Emulation {
   }
 
   constructor(
-    /** Replaced once timeScale is settled (an "auto" one is chosen before the first turn). */
-    public system: SystemModel,
+    system: SystemModel,
     readonly strategy: Strategy,
     private readonly opts: EmulationOptions,
   ) {
@@ -130,10 +149,15 @@ export class Emulation {
     setMaxListeners(0, this.abort.signal);
     this.status = opts.onStatus ?? (() => undefined);
     this.hosts = new RunHosts(system.config.devices, opts.agents);
+    this.reached = { network: 'userspace', system, rejected: {}, restarts: [] };
   }
 
   get signal(): AbortSignal {
     return this.abort.signal;
+  }
+
+  private get config() {
+    return this.reached.system.config;
   }
 
   fail(error: Error): void {
@@ -141,176 +165,194 @@ export class Emulation {
   }
 
   /** The network, the kernel limits, the bus and the run's records. */
-  async build(): Promise<void> {
-    const { config } = this.system;
+  async build(): Promise<BuiltRun> {
+    const { config } = this;
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${this.runId}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
-    this.network = await chooseNetwork(config);
-    this.status(`network: ${this.network.mode} (${this.network.reason})`);
+    const network = await chooseNetwork(config);
+    this.reached.network = network.mode;
+    this.status(`network: ${network.mode} (${network.reason})`);
     const localDevices = this.hosts.localDevices;
-    if (this.network.mode === 'tc' && localDevices.length > 0) {
-      this.limits = raiseHostLimits(config.devices.length, join(tmp, 'host-limits.json'));
-      this.teardown.add('host limits', () => this.limits!.restore());
+    let limits: HostLimits | undefined;
+    let topology: Topology | undefined;
+    if (network.mode === 'tc' && localDevices.length > 0) {
+      const raised = raiseHostLimits(config.devices.length, join(tmp, 'host-limits.json'));
+      limits = raised;
+      this.teardown.add('host limits', () => raised.restore());
       const portsPerBridge = Number(process.env.SLEDGE_BRIDGE_PORTS) || undefined;
-      this.topology = await createTopology({ runId: this.runId, deviceIds: localDevices, ...(portsPerBridge ? { portsPerBridge } : {}) });
-      this.teardown.add('network topology', () => this.topology!.destroy());
+      const made = await createTopology({ runId: this.runId, deviceIds: localDevices, ...(portsPerBridge ? { portsPerBridge } : {}) });
+      topology = made;
+      this.teardown.add('network topology', () => made.destroy());
     }
     this.stage('network');
-    this.bus = await openBus({
+    // the bus may restart before the watch on it exists; it tells the watch once there is one
+    let watch: BusWatch | undefined;
+    const bus = await openBus({
       ...this.opts,
       runId: this.runId,
       tmp,
-      host: this.topology?.hostAddress ?? '127.0.0.1',
+      host: topology?.hostAddress ?? '127.0.0.1',
       devices: config.devices.length,
-      slowestWallRateBps: slowestWallRate(this.system, this.strategy),
+      slowestWallRateBps: slowestWallRate(this.reached.system, this.strategy),
       logDir: this.files.logs,
       redisDir: this.files.redisDir,
       teardown: this.teardown,
-      onRestart: (e) => this.restarted(e),
+      onRestart: (e) => this.restarted(e, watch),
       onGiveUp: (line) => this.fail(new RunError(`${line}; finished turns are kept, continue with sledge resume ${this.files.dir}`)),
     });
     const busDownMs = config.emulation.busDownS * 1000;
     // Reconnects forever as far as the client goes: the bus deadline (BusWatch) decides when the run gives up.
-    this.nc = await connect({ servers: this.bus.natsUrl, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
-    this.teardown.add('coordinator NATS connection', () => this.nc!.close());
-    this.watch = new BusWatch(this.nc, busDownMs, this.status);
-    this.store = await RunStore.open(this.bus.redisUrl, this.runId, { deadlineMs: busDownMs });
-    this.teardown.add('redis connection', () => this.store!.close());
-    if (this.opts.resume) await this.reconcile();
+    const nc = await connect({ servers: bus.natsUrl, ...(bus.natsToken ? { token: bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
+    this.teardown.add('coordinator NATS connection', () => nc.close());
+    watch = new BusWatch(nc, busDownMs, this.status);
+    const store = await RunStore.open(bus.redisUrl, this.runId, { deadlineMs: busDownMs });
+    this.teardown.add('redis connection', () => store.close());
+    if (this.opts.resume) await this.reconcile(store);
     this.teardown.add('agents', () => this.hosts.close());
-    await this.hosts.open(this.nc, { runId: this.runId, mode: this.network.mode, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), env: sharedEnv(this.actorEnv('server')), onLost: (e) => this.fail(e) });
+    const built: BuiltRun = { network, topology, limits, bus, nc, store, watch };
+    await this.hosts.open(nc, { runId: this.runId, mode: network.mode, ...(bus.natsToken ? { token: bus.natsToken } : {}), env: sharedEnv(this.actorEnv(built, 'server')), onLost: (e) => this.fail(e) });
     this.stage('bus');
+    return built;
   }
 
-  private restarted(e: { server: string; attempt: number; ok: boolean; error?: string }): void {
+  private restarted(e: { server: string; attempt: number; ok: boolean; error?: string }, watch: BusWatch | undefined): void {
     this.status(e.ok ? `${e.server} died: restarted on the same address (restart ${e.attempt})` : `${e.server} restart failed (${e.error}); trying again`);
     // devices behind a leaf node lose their messages without the coordinator's connection noticing
-    if (e.server === 'nats-leaf') this.watch?.outage('the devices\' leaf node was restarted');
+    if (e.server === 'nats-leaf') watch?.outage('the devices\' leaf node was restarted');
   }
 
   /** The finished turns of the run being resumed, once each in turns.csv and in the stream. */
-  private async reconcile(): Promise<void> {
-    const { config } = this.system;
-    const r = await reconcileTurns(this.files, this.store!, planSeq(config.devices.map((d) => d.id), config.rounds));
+  private async reconcile(store: RunStore): Promise<void> {
+    const { config } = this;
+    const r = await reconcileTurns(this.files, store, planSeq(config.devices.map((d) => d.id), config.rounds));
     this.records.push(...r.records);
     const repaired = [r.addedToCsv ? `${r.addedToCsv} turn(s) restored to turns.csv` : '', r.addedToStream ? `${r.addedToStream} to the Redis stream` : ''].filter(Boolean);
     this.status(`resuming run ${this.runId}: ${r.records.length} of ${config.rounds * config.devices.length} turns finished${repaired.length ? ` (${repaired.join(', ')})` : ''}`);
   }
 
   /** The edge server and one process per device, placed and started a few at a time. */
-  async start(): Promise<void> {
-    const { config } = this.system;
-    const pool = new ActorPool(this.nc!, this.subjects, {
-      env: (actor) => this.actorEnv(actor),
+  async start(built: BuiltRun): Promise<StartedRun> {
+    const { config } = this;
+    const pool = new ActorPool(built.nc, this.subjects, {
+      env: (actor) => this.actorEnv(built, actor),
       logFile: (actor) => this.files.log(actor),
       concurrency: START_CONCURRENCY,
       deadlineMs: config.emulation.controlTimeoutS * 1000,
       ...(this.opts.onStarting ? { onStarting: this.opts.onStarting } : {}),
       onUnexpectedExit: (_actor, how, log) => this.fail(new RunError(`${how}${this.turnsNote()}; see ${log}`)),
     });
-    this.pool = pool;
+    // teardown: the pool's children are expected to exit from here on, then stopped
     this.teardown.add('actor processes', () => pool.stop());
+    const crashes = new CrashSupervisor(pool);
+    this.reached.restarts = crashes.restarts;
+    this.actors = pool;
     await pool.listen();
-    const local: Placement = new LocalPlacement(this.topology);
+    const local: Placement = new LocalPlacement(built.topology);
     const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: this.hosts.placement(d.id, local) }))];
     await pool.start(specs, this.signal);
     this.stage('actors');
     this.status(`${pool.children.size} actor processes ready in ${this.stages.actors} s`);
     if (config.devices.length >= SETTLE_FROM_DEVICES) {
-      const waited = await settleHost({ signal: this.signal });
+      const waited = await waitForQuietHost({ signal: this.signal });
       this.stage('settle');
       this.status(`host quiet after ${waited.toFixed(1)} s`);
     }
+    return { ...built, pool, crashes };
   }
 
-  private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
+  /** The actor processes once `start` made them; until then, none to expect exits of and nothing rejected. */
+  private actors: Pick<ActorPool, 'rejected' | 'expectExits'> = { rejected: 0, expectExits: () => undefined };
+
+  private actorEnv(built: BuiltRun, actor: ActorName): NodeJS.ProcessEnv {
     return {
       PATH: process.env.PATH,
-      SLEDGE_NATS_URL: actor === 'server' ? this.bus!.natsUrl : this.bus!.deviceNatsUrl,
-      SLEDGE_NATS_TOKEN: (actor === 'server' ? this.bus!.natsToken : this.bus!.deviceNatsToken) ?? '',
-      SLEDGE_BUS_DOWN_S: String(this.system.config.emulation.busDownS),
+      SLEDGE_NATS_URL: actor === 'server' ? built.bus.natsUrl : built.bus.deviceNatsUrl,
+      SLEDGE_NATS_TOKEN: (actor === 'server' ? built.bus.natsToken : built.bus.deviceNatsToken) ?? '',
+      SLEDGE_BUS_DOWN_S: String(this.config.emulation.busDownS),
       SLEDGE_RUN_ID: this.runId,
       SLEDGE_ACTOR: actor,
-      SLEDGE_WORKLOAD: this.system.config.emulation.workload,
-      SLEDGE_SEED: String(this.system.config.seed),
-      SLEDGE_IMPAIRMENT: JSON.stringify(this.network!.impairments.wall),
+      SLEDGE_WORKLOAD: this.config.emulation.workload,
+      SLEDGE_SEED: String(this.config.seed),
+      SLEDGE_IMPAIRMENT: JSON.stringify(built.network.impairments.wall),
     };
   }
 
   private turnsNote(): string {
-    const { config } = this.system;
+    const { config } = this;
     return this.records.length < config.devices.length * config.rounds ? ` after ${this.records.length} finished turns` : '';
   }
 
   /** The round loop; resolves when every turn is recorded, rejects when the run is aborted. */
-  async run(): Promise<void> {
-    const links = new Map<string, Link>(this.system.config.devices.map((d) => [d.id, this.hosts.link(d.id, () => (this.topology ? this.topology.link(d.id) : new PacedLink(d.id)))]));
-    const { impairments } = await this.settleScale(links);
-    const { config } = this.system;
+  async run(started: StartedRun): Promise<void> {
+    const links = new Map<string, Link>(this.config.devices.map((d) => [d.id, this.hosts.link(d.id, () => (started.topology ? started.topology.link(d.id) : new PacedLink(d.id)))]));
+    const scale = await this.chooseTimeScale(started, links);
+    const { system } = scale;
+    const { config } = system;
     const turnsTotal = config.rounds * config.devices.length;
     // Built once: it runs git and both servers' --version.
-    const manifest = this.manifest();
+    const manifest = this.manifest(started, scale);
     // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
     if (!this.opts.resume) this.files.writeJson('manifest.json', manifest);
-    await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
-    this.crashes = new CrashSupervisor(this.pool!);
+    await started.store.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
-    const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
+    const coordinator = new Coordinator(started.nc, this.subjects, system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
-      impairments,
+      impairments: scale.impairments,
       done: new Set(this.records.map(turnKey)),
-      retry: retryOnOutage(this.watch!, this.status),
-      supervision: this.crashes,
+      retry: retryOnOutage(started.watch, this.status),
+      supervision: started.crashes,
       onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
         this.records.push(record);
         this.files.appendTurn(record);
-        await this.store!.turn(record, done, seqOf(record)!);
+        await started.store.turn(record, done, seqOf(record)!);
         this.opts.onProgress?.({ turnsDone: done, turnsTotal, round: record.round, device: record.device });
       },
     });
     await coordinator.run(this.signal);
     if (this.signal.aborted) throw this.signal.reason;
     this.stage('turns');
-    this.rejected = await this.pool!.shutdown();
+    this.reached.rejected = await started.pool.shutdown();
     this.stage('shutdown');
   }
 
   /** The floor, calibrated through the real actors and links, and the time scale it allows (launcher/scale-choice.ts). */
-  private async settleScale(links: ReadonlyMap<string, Link>): Promise<ScaleSetup> {
-    const controlTimeoutMs = this.system.config.emulation.controlTimeoutS * 1000;
-    const measure = (probe: Probe) => calibrate({ nc: this.nc!, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe });
-    this.scale = await calibrateAndSettle(this.system, this.strategy, this.network!.mode, measure);
-    this.system = this.scale.system;
-    for (const line of this.scale.lines) this.status(line);
-    return this.scale;
+  private async chooseTimeScale(started: StartedRun, links: ReadonlyMap<string, Link>): Promise<ScaleSetup> {
+    const controlTimeoutMs = this.config.emulation.controlTimeoutS * 1000;
+    const measure = (probe: Probe) => calibrate({ nc: started.nc, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe });
+    const scale = await calibrateTimeScale(this.reached.system, this.strategy, started.network.mode, measure);
+    this.reached.system = scale.system;
+    this.reached.scale = scale.facts;
+    for (const line of scale.lines) this.status(line);
+    return scale;
   }
 
-  private manifest() {
+  private manifest(started: StartedRun, scale: ScaleSetup) {
+    const { config } = scale.system;
     return {
       ...buildManifest({
         runId: this.runId,
-        config: this.system.config,
+        config,
         strategy: this.strategy.spec,
-        network: this.network!,
+        network: started.network,
         servers: { natsServer: commandVersion('nats-server', ['--version']), redisServer: commandVersion('redis-server', ['--version']) },
       }),
       scale: {
-        actors: this.system.config.devices.length + 1,
+        actors: config.devices.length + 1,
         startConcurrency: START_CONCURRENCY,
-        bridges: this.topology?.bridges ?? [],
-        hostLimits: this.limits?.changes ?? [],
-        bus: this.bus?.limits ?? {},
+        bridges: started.topology?.bridges ?? [],
+        hostLimits: started.limits?.changes ?? [],
+        bus: started.bus.limits,
       },
-      fidelity: this.scale?.facts ?? null,
+      fidelity: scale.facts,
       ...this.hosts.manifest(),
     };
   }
 
-  /** Undoes everything; returns what could not be undone, one line each. */
+  /** Undoes everything, once however often it is called; returns what could not be undone, one line each. */
   async stop(): Promise<string[]> {
-    this.pool?.expectExits();
+    this.actors.expectExits();
     this.stageStart = performance.now();
     const failures = await this.teardown.run();
     this.stage('teardown');
@@ -318,9 +360,10 @@ export class Emulation {
   }
 
   summary(state: RunResult['status'], error?: Error): RunSummary {
-    const { config } = this.system;
-    const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [], scale: this.scale?.facts });
+    const { system, network, scale, restarts } = this.reached;
+    const poolRejected = this.actors.rejected;
+    const rejected = { ...this.reached.rejected, ...(poolRejected ? { launcher: { 'ready/not-an-actor': poolRejected } } : {}) };
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config: system.config, records: this.records, network, wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts, scale });
   }
 
   /** summary.json is written before the teardown; its time is added once it is known. */
@@ -330,11 +373,11 @@ export class Emulation {
 
   private lastSummary: RunSummary | undefined;
 
-  async end(state: RunResult['status'], error?: Error): Promise<RunResult> {
+  async end(state: RunResult['status'], store: RunStore | undefined, error?: Error): Promise<RunResult> {
     const summary = this.summary(state, error);
     this.lastSummary = summary;
     this.files.writeJson('summary.json', summary);
-    await this.store?.end(state, summary).catch(() => undefined);
+    await store?.end(state, summary).catch(() => undefined);
     return { runId: this.runId, dir: this.files.dir, status: state, ...(error ? { error } : {}), records: this.records, summary };
   }
 }
@@ -359,24 +402,25 @@ export async function runEmulation(system: SystemModel, strategy: Strategy, opts
   const onExternalAbort = () => emulation.fail(new RunError('interrupted'));
   opts.signal.addEventListener('abort', onExternalAbort, { once: true });
   if (opts.signal.aborted) onExternalAbort();
+  let built: BuiltRun | undefined;
+  let usage: UsageError | undefined;
   try {
-    await emulation.build();
-    await emulation.start();
-    await emulation.run();
-    return await emulation.end('finished');
+    built = await emulation.build();
+    await emulation.run(await emulation.start(built));
+    return await emulation.end('finished', built.store);
   } catch (err) {
-    if (err instanceof UsageError) {
-      // a missing nats-server, tc where tc cannot work: bad input (exit 2), not a run that failed
-      for (const f of await emulation.stop()) opts.onStatus?.(`cleanup: ${f}`);
-      if (emulation.madeDir) await rm(emulation.files.dir, { recursive: true, force: true });
-      throw err;
+    // a missing nats-server, tc where tc cannot work: bad input (exit 2), not a run that failed
+    if (err instanceof UsageError) usage = err;
+    else {
+      const interrupted = opts.signal.aborted;
+      const error = err instanceof Error ? err : new Error(String(err));
+      return await emulation.end(interrupted ? 'interrupted' : 'failed', built?.store, interrupted ? undefined : error);
     }
-    const interrupted = opts.signal.aborted;
-    const error = err instanceof Error ? err : new Error(String(err));
-    return await emulation.end(interrupted ? 'interrupted' : 'failed', interrupted ? undefined : error);
   } finally {
     opts.signal.removeEventListener('abort', onExternalAbort);
     for (const f of await emulation.stop()) opts.onStatus?.(`cleanup: ${f}`);
-    emulation.recordTeardown();
+    if (usage && emulation.madeDir) await rm(emulation.files.dir, { recursive: true, force: true });
+    else emulation.recordTeardown();
   }
+  throw usage;
 }

@@ -40,16 +40,16 @@ const GUESS_TOLERANCE = 1.5;
  * Calibrates at the rates the run will have, then settles the time scale; "auto" changes
  * those rates, so a choice far from the first guess is calibrated again at the choice.
  */
-export async function calibrateAndSettle(system: SystemModel, strategy: Strategy, mode: string, measure: (probe: Probe) => Promise<Calibration>): Promise<ScaleSetup> {
+export async function calibrateTimeScale(system: SystemModel, strategy: Strategy, mode: string, measure: (probe: Probe) => Promise<Calibration>): Promise<ScaleSetup> {
   const guess = Math.min(timeScaleBound(system, strategy), 1);
-  const first = settleScale(system, strategy, await measure(planProbe(system, strategy, guess)), mode);
+  const first = scaleFromCalibration(system, strategy, await measure(planProbe(system, strategy, guess)), mode);
   const chosen = first.facts.timeScale.chosen;
   if (Math.max(chosen / guess, guess / chosen) <= GUESS_TOLERANCE) return first;
-  return settleScale(system, strategy, await measure(planProbe(system, strategy, chosen)), mode);
+  return scaleFromCalibration(system, strategy, await measure(planProbe(system, strategy, chosen)), mode);
 }
 
 /** Throws UsageError (exit 2) when "auto" cannot meet the fidelity within the wall budget. */
-export function settleScale(system: SystemModel, strategy: Strategy, calibration: Calibration, mode: string): ScaleSetup {
+export function scaleFromCalibration(system: SystemModel, strategy: Strategy, calibration: Calibration, mode: string): ScaleSetup {
   const { emulation, channel, training } = system.config;
   const turns = [...planTurns(system, strategy)];
   const req: TimeScaleRequest = {

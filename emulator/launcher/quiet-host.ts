@@ -17,7 +17,7 @@ function cpuTimes(): { idle: number; total: number } {
   return { idle, total: fields.reduce((a, b) => a + b, 0) };
 }
 
-export async function settleHost(opts: { idleFraction?: number; maxMs?: number; signal?: AbortSignal } = {}): Promise<number> {
+export async function waitForQuietHost(opts: { idleFraction?: number; maxMs?: number; signal?: AbortSignal } = {}): Promise<number> {
   const want = opts.idleFraction ?? 0.8;
   const maxMs = opts.maxMs ?? 15_000;
   const start = performance.now();
