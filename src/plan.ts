@@ -1,5 +1,6 @@
 import type { PhaseDelays, TurnEnergy } from './cost.js';
 import type { TurnFault, TurnStatus } from './faults.js';
+import { planLinktraceRounds } from './linktrace-plan.js';
 import { jobChain, scheduleRound, turnSteps, withServerWait, type DeviceSchedule } from './parallel.js';
 import type { Strategy } from './strategy/strategy.js';
 import { roundTotals, summarize, type RoundTotals, type Summary } from './summary.js';
@@ -25,6 +26,10 @@ export interface PlannedTurn {
   delay: PhaseDelays;
   energy: TurnEnergy;
   fault?: TurnFault;
+  /** Trace-following links only (docs/linktrace.md): the turn's start in run time, seconds. */
+  start?: number;
+  /** Trace-following links only: 1.4's phases at the rates the strategy saw (what it believed); `delay` is what the trace allows. */
+  expectedDelay?: PhaseDelays;
 }
 
 /** A round: its turns in config order and, in parallel mode, the GPU schedule of every device that took part. */
@@ -49,6 +54,10 @@ export interface Plan {
  */
 export function* planRounds(system: SystemModel, strategy: Strategy): Generator<PlannedRound> {
   const { config } = system;
+  if (system.linkTrace) {
+    yield* planLinktraceRounds(system, strategy, system.linkTrace);
+    return;
+  }
   for (let round = 1; round <= config.rounds; round++) {
     const turns = config.devices.map((device) => planTurn(system, strategy, round, device));
     if (config.mode === 'sequential') {
