@@ -9,6 +9,8 @@ export type LinkStep =
   | { phase: Phase; kind: 'compute'; seconds: number }
   | { phase: TransferPhase; kind: 'transfer'; direction: Direction; bytes: number; outageS: number };
 
+const ONE_BPS = { upBps: 1, downBps: 1 };
+
 const ITERATION = ['deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward'] as const satisfies readonly Phase[];
 
 /**
@@ -20,7 +22,7 @@ const ITERATION = ['deviceForward', 'uplink', 'server', 'downlink', 'deviceBackw
 export function linkSteps(cost: TurnCostModel, cut: number, freqHz: number, fault?: TurnFault): LinkStep[] {
   const I = cost.split.training.iterations;
   // the compute phases do not depend on the rates
-  const compute = cost.delay(cut, freqHz, { upBps: 1, downBps: 1 });
+  const compute = cost.delay(cut, freqHz, ONE_BPS);
   const adapterBytes = cost.split.adapterBytes(cut);
   const smashedBytes = cost.split.smashedBytes;
   const outage = (p: Phase, first: boolean) => (first && fault?.kind === 'outage' && fault.phase === p ? fault.seconds : 0);
@@ -46,7 +48,8 @@ export interface LinkWalk {
 }
 
 export function emptyWalk(): LinkWalk {
-  return { phases: Object.fromEntries(PHASES.map((p) => [p, 0])) as Record<Phase, number>, upAirS: 0 };
+  // a literal, not built from PHASES: 100,000s of these per plan, and a literal stays a fast object
+  return { phases: { adapterDown: 0, deviceForward: 0, uplink: 0, server: 0, downlink: 0, deviceBackward: 0, adapterUp: 0 }, upAirS: 0 };
 }
 
 /**
@@ -72,15 +75,23 @@ export function walkSteps(steps: readonly LinkStep[], tS: number, channel: LinkT
 
 /** A walked turn as delays (no queueing: serverWait 0, total = the phases' sum) and energies. */
 export function walkOutcome(walk: LinkWalk, cost: TurnCostModel, cut: number, freqHz: number, fault?: TurnFault): { delay: PhaseDelays; energy: TurnEnergy } {
-  const total = PHASES.reduce((sum, p) => sum + walk.phases[p], 0);
-  const e = cost.phaseEnergies(cut, freqHz, { upBps: 1, downBps: 1 });
-  const share = (p: Phase) => (fault?.kind === 'crash' ? completedShare(p, fault.phase, cost.split.training.iterations) : 1);
+  const w = walk.phases;
+  const total = w.adapterDown + w.deviceForward + w.uplink + w.server + w.downlink + w.deviceBackward + w.adapterUp;
+  const delay: PhaseDelays = { adapterDown: w.adapterDown, deviceForward: w.deviceForward, uplink: w.uplink, server: w.server, downlink: w.downlink, deviceBackward: w.deviceBackward, adapterUp: w.adapterUp, serverWait: 0, total };
+  const transmit = dbmToWatts(cost.device.txPowerDbm) * walk.upAirS;
+  if (fault?.kind !== 'crash') {
+    // the compute energies do not depend on the rates: 1.4's at any rates
+    const full = cost.cost(cut, freqHz, ONE_BPS).energy;
+    return { delay, energy: { server: full.server, deviceCompute: full.deviceCompute, deviceTransmit: transmit } };
+  }
+  const e = cost.phaseEnergies(cut, freqHz, ONE_BPS);
+  const share = (p: Phase) => completedShare(p, fault.phase, cost.split.training.iterations);
   return {
-    delay: { ...walk.phases, serverWait: 0, total },
+    delay,
     energy: {
       server: e.server * share('server'),
       deviceCompute: e.deviceForward * share('deviceForward') + e.deviceBackward * share('deviceBackward'),
-      deviceTransmit: dbmToWatts(cost.device.txPowerDbm) * walk.upAirS,
+      deviceTransmit: transmit,
     },
   };
 }
