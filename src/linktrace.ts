@@ -103,3 +103,11 @@ export function lowerBound(xs: ArrayLike<number>, x: number): number {
   }
   return lo;
 }
+
+/** Capacity of every whole window of `seconds` over one period, bit/s (for `sledge trace info` and charts). */
+export function windowCapacities(trace: LinkTrace, seconds: number): number[] {
+  const n = Math.max(1, Math.floor(trace.periodMs / (seconds * 1000)));
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((PACKET_BITS * trace.count(i * seconds * 1000, (i + 1) * seconds * 1000)) / seconds);
+  return out;
+}
