@@ -3,7 +3,7 @@ import type { TurnFault } from './faults.js';
 import type { LinkTraceChannel } from './linktrace-channel.js';
 import { emptyWalk, linkSteps, walkOutcome, walkSteps, type LinkStep } from './linktrace-turn.js';
 import { jobChain, scheduleRound, scheduleTimedRound, turnSteps, withServerWait, type DeviceSchedule, type TimedChain } from './parallel.js';
-import type { PlannedRound, PlannedTurn } from './plan.js';
+import type { PlannedRound, PlannedTurn } from './planned-turn.js';
 import type { Strategy } from './strategy/strategy.js';
 import type { Device } from './system.js';
 import type { SystemModel } from './system-model.js';
