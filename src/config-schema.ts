@@ -86,6 +86,28 @@ export const traceSchema = z.strictObject({
   ...impairments,
 });
 
+const linkSchema = z.strictObject({
+  up: z.string().min(1).describe('path of the uplink trace, relative to the config file'),
+  down: z.string().min(1).describe('path of the downlink trace, relative to the config file'),
+  offsetS: z.number().min(0).default(0).describe('seconds into the traces at run time 0'),
+  staggerS: z.number().min(0).default(0).describe('"default" only: device k (0-based place in the device list) starts k*staggerS later in the traces'),
+});
+
+/** A link that follows a capacity trace in time within turns (docs/linktrace.md). */
+export const linktraceSchema = z.strictObject({
+  model: z.literal('linktrace'),
+  format: z.enum(['mahimahi', 'rates']).default('mahimahi').describe('trace file format: Mahimahi delivery opportunities, or a seconds,bps CSV'),
+  estimator: z
+    .discriminatedUnion('kind', [
+      z.strictObject({ kind: z.literal('window'), seconds: positive().default(1) }),
+      z.strictObject({ kind: z.literal('mean') }),
+    ])
+    .default({ kind: 'window', seconds: 1 })
+    .describe('the rate a strategy sees at a turn\'s start: the past window\'s capacity, or the trace\'s long-run mean'),
+  links: z.record(z.string(), linkSchema).describe('per device id, or "default" for every device not listed'),
+  ...impairments,
+});
+
 /**
  * `timeScale: "auto"` is chosen at run start from the plan and the calibrated floor
  * (src/time-scale.ts); `fidelity` is the target |measured/predicted − 1| of every phase's

@@ -4,6 +4,7 @@ import { parseTraceCsv } from './channel.js';
 import {
   deviceSchema,
   emulationSchema,
+  linktraceSchema,
   modelSchema,
   serverSchema,
   shannonSchema,
@@ -14,6 +15,8 @@ import {
 import { generateDevices, generatedDevicesSchema } from './devices.js';
 import { resolveFaults, type Fault } from './faults.js';
 import { formatIssues, formatPath, type Check } from './issues.js';
+import type { LinkTrace } from './linktrace.js';
+import { parseLinkTrace } from './linktrace-parse.js';
 import { PRESET_NAMES, PRESETS, type ModelProfile, type PresetName } from './model.js';
 import { SplitModel, type Training } from './split.js';
 import { STRATEGIES, createStrategy, type StrategyChoice } from './strategy/registry.js';
@@ -22,7 +25,9 @@ import type { Device, Server } from './system.js';
 
 export type ShannonConfig = z.output<typeof shannonSchema>;
 export type TraceConfig = Omit<z.output<typeof traceSchema>, 'trace'> & { trace: Trace; traceSource?: string };
-export type ChannelConfig = ShannonConfig | TraceConfig;
+/** A trace-following channel with its trace files read and parsed, by the path the config gives. */
+export type LinktraceConfig = z.output<typeof linktraceSchema> & { traces: Map<string, LinkTrace> };
+export type ChannelConfig = ShannonConfig | TraceConfig | LinktraceConfig;
 export type EmulationConfig = z.output<typeof emulationSchema>;
 
 /** An experiment with every default filled in and every cross-check passed. */
@@ -197,8 +202,9 @@ function resolveDevices(raw: unknown, seed: number, check: Check, errors: string
 function resolveChannel(raw: unknown, check: Check, errors: string[], readTrace?: TraceReader): ChannelConfig | undefined {
   const kind = (raw as { model?: unknown } | null)?.model;
   if (kind === 'shannon') return check(shannonSchema, raw, ['channel']);
+  if (kind === 'linktrace') return resolveLinktrace(raw, check, errors, readTrace);
   if (kind !== 'trace') {
-    errors.push('channel.model: must be one of "shannon", "trace"');
+    errors.push('channel.model: must be one of "shannon", "trace", "linktrace"');
     return undefined;
   }
   const c = check(traceSchema, raw, ['channel']);
@@ -223,7 +229,45 @@ function resolveChannel(raw: unknown, check: Check, errors: string[], readTrace?
   return { ...c, trace: parsed.trace, traceSource: c.trace };
 }
 
+/** Reads and parses every trace file a linktrace channel names, each once; errors name the file and line. */
+function resolveLinktrace(raw: unknown, check: Check, errors: string[], readTrace?: TraceReader): LinktraceConfig | undefined {
+  const c = check(linktraceSchema, raw, ['channel']);
+  if (!c) return undefined;
+  const before = errors.length;
+  const traces = new Map<string, LinkTrace>();
+  for (const [id, link] of Object.entries(c.links)) {
+    if (id !== 'default' && link.staggerS !== 0) errors.push(`${formatPath(['channel', 'links', id, 'staggerS'])}: only "default" staggers (a listed device has its own offsetS)`);
+    for (const dir of ['up', 'down'] as const) {
+      const path = link[dir];
+      if (traces.has(path)) continue;
+      const where = formatPath(['channel', 'links', id, dir]);
+      if (!readTrace) {
+        errors.push(`${where}: the trace file "${path}" cannot be read here`);
+        continue;
+      }
+      let file: { text: string; source: string };
+      try {
+        file = readTrace(path);
+      } catch (err) {
+        errors.push(`${where}: cannot read "${path}": ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        continue;
+      }
+      const parsed = parseLinkTrace(file.text, c.format, file.source);
+      if ('error' in parsed) errors.push(`${where}: ${parsed.error}`);
+      else traces.set(path, parsed.trace);
+    }
+  }
+  return errors.length === before ? { ...c, traces } : undefined;
+}
+
 function checkChannelNeeds(devices: Device[], channel: ChannelConfig, server: Server | undefined, errors: string[]): void {
+  if (channel.model === 'linktrace') {
+    if (channel.links.default) return;
+    devices.forEach((d, i) => {
+      if (!channel.links[d.id]) errors.push(`channel.links: no link for device "${d.id}" (devices[${i}]) and no "default"`);
+    });
+    return;
+  }
   if (channel.model === 'trace') {
     devices.forEach((d, i) => {
       if (!channel.trace[d.id]) errors.push(`channel.trace: no series for device "${d.id}" (devices[${i}])`);

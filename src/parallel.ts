@@ -69,25 +69,45 @@ export interface DeviceSchedule {
  * earliest pending arrival is always the next job the GPU takes.
  */
 export function scheduleRound(chains: readonly JobChain[]): DeviceSchedule[] {
+  return scheduleTimedRound(
+    chains.map((c) => ({
+      jobs: c.jobs.map((j) => j.seconds),
+      segment: (k: number, start: number) => start + (k < c.jobs.length ? (c.jobs[k] as JobChain['jobs'][number]).lead : c.tail),
+    })),
+  );
+}
+
+/**
+ * A device's turn whose device-side stretches take a time that depends on when they
+ * start (a link that follows a trace, docs/linktrace.md): `segment(k, start)` walks the
+ * stretch before job k (k = jobs.length: the tail after the last job) from `start` and
+ * returns its end. Segments are called in order, once each.
+ */
+export interface TimedChain {
+  jobs: readonly number[];
+  segment(k: number, start: number): number;
+}
+
+/** The same GPU queue as scheduleRound, each device's stretches integrated from when they start. */
+export function scheduleTimedRound(chains: readonly TimedChain[]): DeviceSchedule[] {
   const out: DeviceSchedule[] = chains.map(() => ({ jobs: [], serverWait: 0, finish: 0 }));
   const queue = new MinHeap<{ device: number; job: number; arrival: number }>((a, b) => a.arrival < b.arrival || (a.arrival === b.arrival && a.device < b.device));
   chains.forEach((c, n) => {
-    const first = c.jobs[0];
-    if (first) queue.push({ device: n, job: 0, arrival: first.lead });
-    else (out[n] as DeviceSchedule).finish = c.tail;
+    if (c.jobs.length) queue.push({ device: n, job: 0, arrival: c.segment(0, 0) });
+    else (out[n] as DeviceSchedule).finish = c.segment(0, 0);
   });
   let gpuFree = 0;
   for (let next = queue.pop(); next; next = queue.pop()) {
-    const chain = chains[next.device] as JobChain;
+    const chain = chains[next.device] as TimedChain;
     const mine = out[next.device] as DeviceSchedule;
     const start = Math.max(gpuFree, next.arrival);
-    const end = start + (chain.jobs[next.job] as JobChain['jobs'][number]).seconds;
+    const end = start + (chain.jobs[next.job] as number);
     mine.jobs.push({ arrival: next.arrival, start, end });
     mine.serverWait += start - next.arrival;
     gpuFree = end;
-    const following = chain.jobs[next.job + 1];
-    if (following) queue.push({ device: next.device, job: next.job + 1, arrival: end + following.lead });
-    else mine.finish = end + chain.tail;
+    const following = next.job + 1;
+    if (following < chain.jobs.length) queue.push({ device: next.device, job: following, arrival: chain.segment(following, end) });
+    else mine.finish = chain.segment(following, end);
   }
   return out;
 }

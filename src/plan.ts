@@ -1,39 +1,15 @@
 import type { PhaseDelays, TurnEnergy } from './cost.js';
 import type { TurnFault, TurnStatus } from './faults.js';
+import { planLinktraceRounds } from './linktrace-plan.js';
 import { jobChain, scheduleRound, turnSteps, withServerWait, type DeviceSchedule } from './parallel.js';
+import type { PlannedRound, PlannedTurn } from './planned-turn.js';
 import type { Strategy } from './strategy/strategy.js';
 import { roundTotals, summarize, type RoundTotals, type Summary } from './summary.js';
 import type { Device } from './system.js';
 import type { SystemModel } from './system-model.js';
 import { applyFault } from './turn-fault.js';
 
-/**
- * One turn as the analytic model predicts it: decision, rates, phases, energies, and how
- * it ends (docs/model.md §1.7). A `dropped` turn keeps its round, device and the round's rates
- * but has cut 0, serverFreqHz 0 and zero delay and energy: the device took no part. A
- * `crashed` turn keeps its decision; its phases from the crash on are 0. `fault` is
- * present only on a turn the config's faults hit.
- */
-export interface PlannedTurn {
-  round: number;
-  device: string;
-  status: TurnStatus;
-  cut: number;
-  serverFreqHz: number;
-  rateUpBps: number;
-  rateDownBps: number;
-  delay: PhaseDelays;
-  energy: TurnEnergy;
-  fault?: TurnFault;
-}
-
-/** A round: its turns in config order and, in parallel mode, the GPU schedule of every device that took part. */
-export interface PlannedRound {
-  round: number;
-  turns: PlannedTurn[];
-  /** Parallel mode only: by device id, each server job's arrival, start and end from the round's start. */
-  schedule?: Map<string, DeviceSchedule>;
-}
+export type { PlannedRound, PlannedTurn } from './planned-turn.js';
 
 export interface Plan {
   strategy: string;
@@ -49,6 +25,10 @@ export interface Plan {
  */
 export function* planRounds(system: SystemModel, strategy: Strategy): Generator<PlannedRound> {
   const { config } = system;
+  if (system.linkTrace) {
+    yield* planLinktraceRounds(system, strategy, system.linkTrace);
+    return;
+  }
   for (let round = 1; round <= config.rounds; round++) {
     const turns = config.devices.map((device) => planTurn(system, strategy, round, device));
     if (config.mode === 'sequential') {

@@ -2,6 +2,7 @@ import { ShannonChannel, TraceChannel, type Channel } from './channel.js';
 import type { Config } from './config.js';
 import { TurnCostModel } from './cost.js';
 import { FaultSchedule } from './faults.js';
+import { deviceLinks, LinkTraceChannel } from './linktrace-channel.js';
 import { SplitModel } from './split.js';
 import { createStrategy, type StrategyChoice } from './strategy/registry.js';
 import type { Strategy } from './strategy/strategy.js';
@@ -10,16 +11,22 @@ import type { Strategy } from './strategy/strategy.js';
 export class SystemModel {
   readonly split: SplitModel;
   readonly channel: Channel;
+  /** Set when the links follow time traces within turns (docs/linktrace.md). */
+  readonly linkTrace?: LinkTraceChannel;
   readonly feasibleCuts: ReadonlyMap<string, readonly number[]>;
   readonly costModels: ReadonlyMap<string, TurnCostModel>;
   readonly faults: FaultSchedule;
 
   constructor(readonly config: Config) {
     this.split = new SplitModel(config.model, config.training);
-    this.channel =
-      config.channel.model === 'trace'
-        ? new TraceChannel(config.channel.trace)
-        : new ShannonChannel(config.channel, config.server.txPowerDbm ?? 0, config.seed);
+    const { channel } = config;
+    if (channel.model === 'linktrace') {
+      const links = deviceLinks(config.devices, channel.links, channel.traces);
+      this.linkTrace = new LinkTraceChannel(links, channel.estimator, channel.delayMs / 1000);
+      this.channel = this.linkTrace;
+    } else {
+      this.channel = channel.model === 'trace' ? new TraceChannel(channel.trace) : new ShannonChannel(channel, config.server.txPowerDbm ?? 0, config.seed);
+    }
     this.feasibleCuts = new Map(config.devices.map((d) => [d.id, this.split.feasibleCuts(d.memoryBytes)]));
     this.costModels = new Map(config.devices.map((d) => [d.id, new TurnCostModel(this.split, config.server, d, config.channel.delayMs / 1000)]));
     this.faults = new FaultSchedule(config.faults);

@@ -4,7 +4,8 @@ import { num, pct, table } from './table.js';
 
 export function describeConfig(config: Config): string {
   const model = config.model.preset ?? `${config.model.layers}-block ${config.model.mlp} model`;
-  const channel = config.channel.model === 'shannon' ? `shannon/${config.channel.fading}` : 'trace';
+  const c = config.channel;
+  const channel = c.model === 'shannon' ? `shannon/${c.fading}` : c.model === 'linktrace' ? `linktrace/${c.format} (estimator ${c.estimator.kind === 'window' ? `window ${c.estimator.seconds} s` : 'mean'})` : 'trace';
   const latency = config.channel.delayMs > 0 ? `, latency ${config.channel.delayMs} ms` : '';
   const faults = config.faults.length ? `, ${config.faults.length} faults` : '';
   return `${config.name}: ${model}, ${config.devices.length} devices, ${config.rounds} rounds, ${config.mode}, ${channel} channel${latency}${faults}, seed ${config.seed}`;
@@ -16,18 +17,22 @@ export function describeConfig(config: Config): string {
  */
 export function formatPlan(config: Config, plan: Plan): string {
   const maxRows = 40;
+  const linktrace = config.channel.model === 'linktrace';
   const rows = plan.rounds.slice(0, maxRows).map((r) => {
     const turns = plan.turns.filter((t) => t.round === r.round);
     const taking = turns.filter((t) => t.status !== 'dropped');
     const freqs = [...new Set(taking.map((t) => num(t.serverFreqHz / 1e9, 3)))].join('/') || '-';
     const cuts = turns.length <= 12 ? turns.map(cutText).join(' ') : `${taking.length} turns, mean ${num(mean(taking.map((t) => t.cut)), 3)}`;
-    return [r.round, num(r.delay), num(r.serverEnergy), cuts, freqs];
+    const expected = linktrace ? [num(expectedRoundDelay(turns, config.mode))] : [];
+    return [r.round, ...expected, num(r.delay), num(r.serverEnergy), cuts, freqs];
   });
+  const linktraceHead = linktrace ? ['expected (s)'] : [];
+  const delayHead = linktrace ? 'integrated (s)' : 'delay (s)';
   const lines = [
     describeConfig(config),
     `strategy ${plan.strategy}`,
     '',
-    table(['round', 'delay (s)', 'server energy (J)', `cuts (${deviceOrder(config)})`, 'server GHz'], rows, ['right', 'right', 'right', 'left', 'right']),
+    table(['round', ...linktraceHead, delayHead, 'server energy (J)', `cuts (${deviceOrder(config)})`, 'server GHz'], rows, ['right', ...linktraceHead.map(() => 'right' as const), 'right', 'right', 'left', 'right']),
   ];
   if (plan.rounds.length > maxRows) lines.push(`… ${plan.rounds.length - maxRows} more rounds (--json for all)`);
   const s = plan.summary;
@@ -36,11 +41,22 @@ export function formatPlan(config: Config, plan: Plan): string {
     `avg round delay ${num(s.avgRoundDelay)} s, avg server energy ${num(s.avgServerEnergy)} J, avg device energy ${num(s.avgDeviceEnergy)} J per round`,
     `total: ${s.turns} turns, ${num(s.totalDelay)} s, server ${num(s.totalServerEnergy)} J, device compute ${num(s.totalDeviceComputeEnergy)} J, device transmit ${num(s.totalDeviceTransmitEnergy)} J`,
   );
+  if (linktrace) {
+    const expected = plan.rounds.map((r) => expectedRoundDelay(plan.turns.filter((t) => t.round === r.round), config.mode));
+    const avg = mean(expected);
+    lines.push(`expected (at the rates the strategy saw) avg round delay ${num(avg)} s; integrated on the traces ${num(s.avgRoundDelay)} s (${pct(s.avgRoundDelay / avg - 1)})`);
+  }
   if (config.faults.length) {
     const { done, dropped, crashed } = s.turnsByStatus;
     lines.push(`turns: ${done} done, ${dropped} dropped, ${crashed} crashed (faults: ${config.faults.length})`);
   }
   return lines.join('\n');
+}
+
+/** What the strategy believed a round would take (trace-following links): the sum, or in parallel mode the latest, of its turns' expected totals. */
+export function expectedRoundDelay(turns: readonly PlannedTurn[], mode: Config['mode']): number {
+  const totals = turns.map((t) => t.expectedDelay?.total ?? t.delay.total);
+  return mode === 'parallel' ? Math.max(0, ...totals) : totals.reduce((a, b) => a + b, 0);
 }
 
 function cutText(t: PlannedTurn): string {
