@@ -25,7 +25,14 @@ export interface IdleActors {
   stop(): Promise<void>;
 }
 
-export async function startIdleActors(n: number, concurrency: number): Promise<IdleActors> {
+export interface IdleOptions {
+  /** The actor's command line without the entry's environment; default the launcher's (actorCommand). */
+  command?: (actor: string) => string[];
+  /** Where actors' stderr goes; default inherited. */
+  stderr?: 'inherit' | 'ignore';
+}
+
+export async function startIdleActors(n: number, concurrency: number, opts: IdleOptions = {}): Promise<IdleActors> {
   const runId = `idle${process.pid}`;
   const dir = mkdtempSync(join(tmpdir(), `sledge-${runId}-`));
   const nats = await startNats({ dir, runId, clients: n + 4 });
@@ -47,11 +54,11 @@ export async function startIdleActors(n: number, concurrency: number): Promise<I
     Array.from({ length: n }, (_, i) => `device.d${i + 1}`),
     concurrency,
     async (actor) => {
-      const [bin, ...args] = actorCommand(actor);
+      const [bin, ...args] = (opts.command ?? actorCommand)(actor);
       const ready = new Promise<void>((r) => waiting.set(actor, r));
       const child = spawn(bin!, args, {
-        stdio: ['pipe', 'ignore', 'inherit'],
-        env: { ...process.env, SLEDGE_NATS_URL: nats.url, SLEDGE_NATS_TOKEN: nats.token, SLEDGE_RUN_ID: runId, SLEDGE_ACTOR: actor, SLEDGE_LOG_LEVEL: 'error' },
+        stdio: ['pipe', 'ignore', opts.stderr ?? 'inherit'],
+        env: { ...process.env, SLEDGE_NATS_URL: nats.url, SLEDGE_NATS_TOKEN: nats.token, SLEDGE_RUN_ID: runId, SLEDGE_ACTOR: actor },
       });
       children.push(child);
       const died = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`${actor} exited ${code} before it was ready`))));
