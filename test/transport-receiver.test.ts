@@ -81,6 +81,23 @@ describe('PayloadReceiver bounds', () => {
     await receiver.close();
   });
 
+  it('arms its stale-transfer sweep only while a partial transfer exists (an idle receiver arms no timer)', async () => {
+    const { fake, receiver, advance } = setup({ maxIdleMs: 1000 });
+    expect(receiver.stats().sweeperArmed).toBe(false);
+    fake.deliver(chunk(1, 0));
+    expect(receiver.stats()).toMatchObject({ partial: 1, sweeperArmed: true });
+    fake.deliver(chunk(1, 1)); // complete: nothing partial left
+    expect(receiver.stats()).toMatchObject({ partial: 0, sweeperArmed: false });
+    fake.deliver(chunk(2, 0));
+    expect(receiver.stats().sweeperArmed).toBe(true);
+    advance(1001);
+    fake.deliver(chunk(3, 0)); // sweeps 2 as stale, starts 3
+    expect(receiver.stats()).toMatchObject({ partial: 1, sweeperArmed: true });
+    receiver.cancel('t/3');
+    expect(receiver.stats()).toMatchObject({ partial: 0, sweeperArmed: false });
+    await receiver.close();
+  });
+
   it('counts a transfer dropped by its expect timing out', async () => {
     const { fake, receiver } = setup();
     const waited = receiver.expect('t/1', 1);

@@ -69,6 +69,14 @@ export abstract class Actor {
     if (msg?.reply) msg.respond(encode({ kind: 'error', message: `rejected: ${reason.slice(0, 200)}` }));
   }
 
+  /** Answers `status`: what keeps this process awake, so a test can see that an idle actor arms no timer. */
+  protected answerStatus(msg: Msg): void {
+    const resources: Record<string, number> = {};
+    for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
+    const { partial, sweeperArmed } = this.receiver.stats();
+    msg.respond(encode({ kind: 'status', pid: process.pid, resources, partial, sweeperArmed }));
+  }
+
   protected acknowledgeShutdown(msg: Msg): void {
     msg.respond(encode({ kind: 'ok', rejected: this.rejectedCount, rejections: this.rejections() }));
     this.resolveStopped();

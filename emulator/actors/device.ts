@@ -75,6 +75,7 @@ export class DeviceActor extends Actor {
     const m = decode(deviceControlMsg, msg.data);
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     if (m.value.kind === 'shutdown') return this.acknowledgeShutdown(msg);
+    if (m.value.kind === 'status') return this.answerStatus(msg);
     const turn = m.value;
     if (turn.turn.device !== this.deviceId) return this.reject(msg, 'control', `turn for another device`);
     const key = `${turn.turn.round}/${turn.turn.device}`;

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { fstatSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Rng } from '../../src/rng.js';
 import { decode, encode, okMsg } from '../protocol/messages.js';
@@ -59,12 +60,10 @@ void actor.stopped.then(() => stop(0));
 process.on('SIGINT', () => undefined);
 process.on('SIGTERM', () => void stop(0));
 
-// An orphan (its launcher killed with -9) must not linger. Checked every 2 s: at 1,000
-// devices a shorter period is thousands of wake-ups a second for nothing.
-const parent = process.ppid;
-setInterval(() => {
-  if (process.ppid !== parent) void stop(1);
-}, 2000).unref();
+// An orphan (its launcher killed with -9) must not linger. The launcher holds the other
+// end of our stdin (a lifeline, docs/architecture.md §8) and never writes: EOF means it is gone. An
+// event, not a timer: 1,000 idle actors polling their parent pid cost most of a core.
+watchLifeline(() => void stop(1));
 
 void nc.closed().then((err) => {
   if (stopping) return;
@@ -101,6 +100,20 @@ async function announce(nc: NatsConnection, subjects: Subjects, actorName: strin
     if (attempt === 1) log('info', 'waiting for the launcher to acknowledge');
   }
   log('info', 'ready', { pid: process.pid });
+}
+
+/** Only when stdin is a pipe or socket: an actor started by hand (a terminal, /dev/null) has no lifeline. */
+function watchLifeline(gone: () => void): void {
+  let st;
+  try {
+    st = fstatSync(0);
+  } catch {
+    return;
+  }
+  if (!st.isFIFO() && !st.isSocket()) return;
+  process.stdin.on('end', gone);
+  process.stdin.on('error', gone);
+  process.stdin.resume();
 }
 
 async function watchStatus(nc: NatsConnection, log: Log): Promise<void> {

@@ -47,6 +47,7 @@ export class ServerActor extends Actor {
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     const c = m.value;
     if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
+    if (c.kind === 'status') return this.answerStatus(msg);
     if (c.kind === 'average') {
       msg.respond(encode({ kind: 'averaged', round: c.round, ...this.average.finish() }));
       return;

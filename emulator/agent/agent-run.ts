@@ -107,7 +107,7 @@ export class AgentRun {
       SLEDGE_CLOCK_SKEW_MS: String(this.o.clockSkewMs),
       SLEDGE_CLOCK_OFFSET_MS: String(this.spec.offsetMs),
     };
-    const child = spawnManaged(actor, argv[0]!, argv.slice(1), join(this.logDir, `${actor}.log`), { env });
+    const child = spawnManaged(actor, argv[0]!, argv.slice(1), join(this.logDir, `${actor}.log`), { env, lifeline: true });
     this.children.set(actor, child);
     void child.exited.then(({ code, signal, spawnError }) => {
       if (this.closing || this.children.get(actor) !== child) return;

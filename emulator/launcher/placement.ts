@@ -23,6 +23,6 @@ export class LocalPlacement implements Placement {
     const cmd = actorCommand(actor);
     const device = actor.startsWith('device.') ? actor.slice('device.'.length) : undefined;
     const argv = this.topology && device !== undefined ? this.topology.execArgv(device, cmd) : cmd;
-    return spawnManaged(actor, argv[0]!, argv.slice(1), logFile, { env });
+    return spawnManaged(actor, argv[0]!, argv.slice(1), logFile, { env, lifeline: true });
   }
 }

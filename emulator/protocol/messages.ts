@@ -88,6 +88,22 @@ export const turnMsg = obj({
 
 export const shutdownMsg = obj({ kind: lit('shutdown') });
 
+/** Anyone → an actor: what it holds right now (diagnostics, and the idle tests of docs/architecture.md §8). */
+export const statusMsg = obj({ kind: lit('status') });
+
+/**
+ * The reply to `status`: the process's active resources by type
+ * (process.getActiveResourcesInfo(): what keeps its event loop alive, e.g. `Timeout`),
+ * its partial transfers and whether its stale-transfer sweep is armed.
+ */
+export const statusReplyMsg = obj({
+  kind: lit('status'),
+  pid: num({ int: true, min: 1 }),
+  resources: record(count, 64),
+  partial: count,
+  sweeperArmed: bool(),
+});
+
 /** Coordinator → server: forget a crashed turn (no job, no adapters kept). */
 export const discardMsg = obj({ kind: lit('discard'), turn: turnId });
 
@@ -100,8 +116,8 @@ export const averagedMsg = obj({ kind: lit('averaged'), round: num({ int: true, 
 /** Device → server: the device is ready to receive this turn's adapters. */
 export const adapterRequestMsg = obj({ kind: lit('adapters'), turn: turnId });
 
-export const deviceControlMsg = byKind({ turn: turnMsg, shutdown: shutdownMsg });
-export const serverControlMsg = byKind({ prepare: prepareMsg, adapters: adapterRequestMsg, shutdown: shutdownMsg, discard: discardMsg, average: averageMsg });
+export const deviceControlMsg = byKind({ turn: turnMsg, shutdown: shutdownMsg, status: statusMsg });
+export const serverControlMsg = byKind({ prepare: prepareMsg, adapters: adapterRequestMsg, shutdown: shutdownMsg, discard: discardMsg, average: averageMsg, status: statusMsg });
 
 /** Host-clock milliseconds (emulator/transport/host-clock.ts). */
 const hostMs = num({ min: 0 });

@@ -53,9 +53,27 @@ export interface PhaseBreakdown {
   predictedTotals: { group: string; seconds: number }[];
 }
 
-/** The mean measured turn, per strategy for a comparison and per device for one run. */
+/**
+ * Above this many devices a chart does not give each device a row or a colour: a reader
+ * cannot tell 1,000 colours apart, and a spec with a per-device sort or colour domain
+ * 1,000 entries deep overflows Vega's expression compiler (docs/architecture.md §8). It
+ * aggregates instead: all devices together, and the SLOWEST_K slowest by name.
+ */
+export const PER_DEVICE_MAX = 20;
+export const SLOWEST_K = 10;
+
+/** The label of the group that stands for every device of a large run. */
+export function allDevicesLabel(n: number): string {
+  return `all ${n} devices`;
+}
+
+/**
+ * The mean measured turn, per strategy for a comparison and per device for one run; a run
+ * of more than PER_DEVICE_MAX devices gets one bar for all of them and one for each of
+ * its SLOWEST_K slowest devices (by mean measured turn).
+ */
 export function phaseBreakdown(input: ReportInput): PhaseBreakdown {
-  const byGroup = new Map<string, TurnRecord[]>();
+  let byGroup = new Map<string, TurnRecord[]>();
   for (const run of input.runs) {
     for (const t of run.turns) {
       const key = input.kind === 'compare' ? run.label : t.device;
@@ -64,6 +82,7 @@ export function phaseBreakdown(input: ReportInput): PhaseBreakdown {
       byGroup.set(key, turns);
     }
   }
+  if (input.kind === 'run' && byGroup.size > PER_DEVICE_MAX) byGroup = allAndSlowest(byGroup);
   const groups = [...byGroup.keys()];
   const mean = (turns: TurnRecord[], f: (t: TurnRecord) => number) => turns.reduce((a, t) => a + f(t), 0) / Math.max(turns.length, 1);
   return {
@@ -72,6 +91,12 @@ export function phaseBreakdown(input: ReportInput): PhaseBreakdown {
     phases: [...byGroup].flatMap(([group, turns]) => PHASES.map((phase, order) => ({ group, phase, order, seconds: mean(turns, (t) => t.measured.delay[phase]) }))),
     predictedTotals: [...byGroup].map(([group, turns]) => ({ group, seconds: mean(turns, (t) => t.predicted.delay.total) })),
   };
+}
+
+function allAndSlowest(byDevice: Map<string, TurnRecord[]>): Map<string, TurnRecord[]> {
+  const meanTotal = (turns: TurnRecord[]) => turns.reduce((a, t) => a + t.measured.delay.total, 0) / Math.max(turns.length, 1);
+  const slowest = [...byDevice].map(([device, turns]) => ({ device, turns, mean: meanTotal(turns) })).sort((a, b) => b.mean - a.mean).slice(0, SLOWEST_K);
+  return new Map([[allDevicesLabel(byDevice.size), [...byDevice.values()].flat()], ...slowest.map((s) => [s.device, s.turns] as [string, TurnRecord[]])]);
 }
 
 export interface TurnRow {

@@ -32,17 +32,30 @@ export interface ManagedChild {
 
 const live = new Set<ManagedChild>();
 
+export interface SpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * The child's stdin is a pipe whose other end only this process holds and never writes:
+   * when this process dies, even by SIGKILL, the kernel closes it and the child reads EOF.
+   * That is how an actor notices that its launcher is gone, as an event instead of a
+   * timer polling its parent pid (docs/architecture.md §8: 1,000 idle actors must not wake up).
+   */
+  lifeline?: boolean;
+}
+
 /** Starts `file args` with stdout and stderr appended to `logFile`: early failures (a bad config) go there too. */
-export function spawnManaged(name: string, file: string, args: string[], logFile: string, options: { env?: NodeJS.ProcessEnv } = {}): ManagedChild {
+export function spawnManaged(name: string, file: string, args: string[], logFile: string, options: SpawnOptions = {}): ManagedChild {
   const logFd = openSync(logFile, 'a');
   let proc: ChildProcess;
   try {
     // Its own process group: a terminal's Ctrl-C reaches the launcher only, which then
     // stops the children in order instead of losing NATS mid-record.
-    proc = spawn(file, args, { stdio: ['ignore', logFd, logFd], detached: true, env: options.env ?? process.env });
+    proc = spawn(file, args, { stdio: [options.lifeline ? 'pipe' : 'ignore', logFd, logFd], detached: true, env: options.env ?? process.env });
   } finally {
     closeSync(logFd);
   }
+  // A child that exits closes its end: writing is never done, but an EPIPE must not throw.
+  proc.stdin?.on('error', () => undefined);
   const pid = isSignallablePid(proc.pid) ? proc.pid : undefined;
   // Without a pid the spawn failed: the child is born exited and nothing is ever signalled.
   let done = pid === undefined;

@@ -93,6 +93,8 @@ export interface ReceiverStats {
   waiters: number;
   /** Finished and abandoned transfer ids remembered. */
   rememberedIds: number;
+  /** Whether the stale-transfer sweep timer is armed: only while `partial` > 0. */
+  sweeperArmed: boolean;
 }
 
 interface Incoming {
@@ -132,7 +134,8 @@ export class PayloadReceiver {
   private readonly maxIdleMs: number;
   private readonly maxUnclaimed: number;
   private readonly now: () => number;
-  private readonly sweeper: NodeJS.Timeout;
+  /** Armed only while a partial transfer exists: an idle receiver arms no timer (docs/architecture.md §8). */
+  private sweeper: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -144,9 +147,6 @@ export class PayloadReceiver {
     this.maxIdleMs = options.maxIdleMs ?? DEFAULT_MAX_IDLE_MS;
     if (!(this.maxIdleMs > 0)) throw new RangeError(`maxIdleMs must be > 0, got ${this.maxIdleMs}`);
     this.now = options.now ?? (() => performance.now());
-    // Arrivals sweep too; the timer only matters once the subject has gone quiet.
-    this.sweeper = setInterval(() => this.sweepStale(), Math.max(1000, this.maxIdleMs / 2));
-    this.sweeper.unref();
     this.sub = nc.subscribe(subject, { callback: (err, msg) => this.onMessage(err, msg) });
   }
 
@@ -164,7 +164,24 @@ export class PayloadReceiver {
   stats(): ReceiverStats {
     let bitmapBytes = 0;
     for (const t of this.partial.values()) bitmapBytes += t.got.byteLength;
-    return { partial: this.partial.size, bitmapBytes, unclaimed: this.unclaimed.size, waiters: this.waiters.size, rememberedIds: this.completedIds.size + this.abandonedIds.size };
+    return { partial: this.partial.size, bitmapBytes, unclaimed: this.unclaimed.size, waiters: this.waiters.size, rememberedIds: this.completedIds.size + this.abandonedIds.size, sweeperArmed: this.sweeper !== undefined };
+  }
+
+  /**
+   * Arrivals sweep too; the timer only matters once the subject has gone quiet with a
+   * partial transfer left. So it runs while one exists and is cleared with the last.
+   */
+  private armSweeper(): void {
+    if (this.sweeper || this.partial.size === 0) return;
+    this.sweeper = setInterval(() => this.sweepStale(), Math.max(1000, this.maxIdleMs / 2));
+    this.sweeper.unref();
+  }
+
+  private disarmSweeperIfIdle(): void {
+    if (this.sweeper && this.partial.size === 0) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
   }
 
   /** Resolves when the transfer tagged `tag` is complete, whether it started before this call or not. */
@@ -202,6 +219,7 @@ export class PayloadReceiver {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    this.sweeper = undefined;
     this.rejectAll((tag) => new RunError(`payload ${tag} on ${this.subject}: receiver closed`));
     if (!this.nc.isClosed() && !this.sub.isClosed()) this.sub.unsubscribe();
   }
@@ -233,6 +251,7 @@ export class PayloadReceiver {
       this.partial.set(f.transferId, t);
       return;
     }
+    this.disarmSweeperIfIdle();
     this.remember(this.completedIds, f.transferId);
     // Each frame's length is checked against its sequence number, so this holds unless the codec is broken.
     if (t.gotBytes !== t.totalBytes) return this.drop('bad-length');
@@ -245,6 +264,7 @@ export class PayloadReceiver {
     const t: Incoming = { tag: f.tag, totalChunks: f.totalChunks, chunkBytes: f.chunkBytes, totalBytes: f.totalBytes, got: new Uint8Array(Math.ceil(f.totalChunks / 8)), gotChunks: 0, gotBytes: 0, firstChunkAt: performance.now(), lastAt: this.now() };
     if (this.options.keep?.(f.tag, f.totalBytes)) t.data = new Uint8Array(f.totalBytes);
     this.partial.set(f.transferId, t);
+    this.armSweeper();
     return t;
   }
 
@@ -271,6 +291,7 @@ export class PayloadReceiver {
 
   private dropTransfer(id: number, reason: ReceiveRejectReason): void {
     this.partial.delete(id);
+    this.disarmSweeperIfIdle();
     this.remember(this.abandonedIds, id);
     this.drop(reason);
   }

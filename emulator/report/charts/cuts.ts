@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { TurnRow } from '../rows.js';
+import { PER_DEVICE_MAX, type TurnRow } from '../rows.js';
 import { THEME } from './theme.js';
 
 /**
@@ -8,10 +8,12 @@ import { THEME } from './theme.js';
  * Rayleigh fading, hence the log axis.
  */
 export function cutsChart(rows: TurnRow[], opts: { strategies: string[]; devices: string[]; cutRange?: [number, number] }): TopLevelSpec {
+  // a colour per device only while a reader can tell them apart (rows.ts PER_DEVICE_MAX)
+  const perDevice = opts.devices.length <= PER_DEVICE_MAX;
   const plot = {
     width: opts.strategies.length > 1 ? 260 : 520,
     height: 220,
-    mark: { type: 'point' as const, filled: true, size: 46, opacity: 0.75 },
+    mark: perDevice ? { type: 'point' as const, filled: true, size: 46, opacity: 0.75 } : { type: 'point' as const, filled: true, size: 24, opacity: 0.35 },
     encoding: {
       x: {
         field: 'rateUpMbps',
@@ -27,7 +29,7 @@ export function cutsChart(rows: TurnRow[], opts: { strategies: string[]; devices
         axis: { tickMinStep: 1, format: 'd' },
         scale: { ...(opts.cutRange ? { domain: opts.cutRange } : { zero: false }), padding: 8 },
       },
-      color: { field: 'device', type: 'nominal' as const, scale: { domain: opts.devices }, title: 'device', legend: { columns: Math.min(opts.devices.length, 10) } },
+      ...(perDevice ? { color: { field: 'device', type: 'nominal' as const, scale: { domain: opts.devices }, title: 'device', legend: { columns: Math.min(opts.devices.length, 10) } } } : {}),
     },
   };
   if (opts.strategies.length <= 1) return { config: THEME, data: { values: rows }, ...plot };

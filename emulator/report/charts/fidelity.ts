@@ -1,5 +1,5 @@
 import type { TopLevelSpec } from 'vega-lite';
-import type { TurnRow } from '../rows.js';
+import { PER_DEVICE_MAX, type TurnRow } from '../rows.js';
 import { THEME } from './theme.js';
 
 /**
@@ -10,6 +10,8 @@ import { THEME } from './theme.js';
 export function fidelityChart(rows: TurnRow[], opts: { colour: 'strategy' | 'device'; domain: string[] }): TopLevelSpec {
   const hi = Math.max(0, ...rows.flatMap((r) => [r.predicted, r.measured])) * 1.05 || 1;
   const scale = { domain: [0, hi], nice: false };
+  // a colour per device only while a reader can tell them apart (rows.ts PER_DEVICE_MAX)
+  const coloured = opts.colour === 'strategy' || opts.domain.length <= PER_DEVICE_MAX;
   return {
     config: THEME,
     width: 420,
@@ -25,11 +27,13 @@ export function fidelityChart(rows: TurnRow[], opts: { colour: 'strategy' | 'dev
       },
       {
         data: { values: rows },
-        mark: { type: 'point', filled: true, size: 40, opacity: 0.7 },
+        mark: coloured ? { type: 'point', filled: true, size: 40, opacity: 0.7 } : { type: 'point', filled: true, size: 24, opacity: 0.35 },
         encoding: {
           x: { field: 'predicted', type: 'quantitative', scale },
           y: { field: 'measured', type: 'quantitative', scale },
-          color: { field: opts.colour, type: 'nominal', scale: { domain: opts.domain }, title: opts.colour, legend: { columns: opts.colour === 'device' ? Math.min(opts.domain.length, 10) : 2 } },
+          ...(coloured
+            ? { color: { field: opts.colour, type: 'nominal', scale: { domain: opts.domain }, title: opts.colour, legend: { columns: opts.colour === 'device' ? Math.min(opts.domain.length, 10) : 2 } } }
+            : {}),
         },
       },
     ],

@@ -8,7 +8,9 @@ import { THEME } from './theme.js';
  * phases end to end from where its turn started, the queue wait for the GPU as a phase
  * of its own; in each row the measured bar on top and the predicted one (faded) under it.
  */
-export function ganttChart(rows: GanttRow[], devices: string[]): TopLevelSpec {
+export function ganttChart(rows: GanttRow[], devices: string[], ranked = false): TopLevelSpec {
+  // a large run's rows are each round's slowest devices, slowest on top: sorted by rank, not by a device list
+  const sort = ranked ? { field: 'rank', op: 'min' as const } : devices;
   return {
     config: THEME,
     data: { values: rows },
@@ -18,7 +20,7 @@ export function ganttChart(rows: GanttRow[], devices: string[]): TopLevelSpec {
       height: { step: 22 },
       mark: { type: 'bar', height: { band: 0.45 } },
       encoding: {
-        y: { field: 'device', type: 'nominal', sort: devices, title: 'device' },
+        y: { field: 'device', type: 'nominal', sort, title: ranked ? 'device (slowest first)' : 'device' },
         yOffset: { field: 'source', type: 'nominal', sort: ['measured', 'predicted'] },
         x: { field: 'start', type: 'quantitative', title: 'time from the round start (emulated s)' },
         x2: { field: 'end' },
