@@ -10,7 +10,7 @@ import { buildGrid } from '../experiment/grid.js';
 import { experimentDir } from '../experiment/out-dir.js';
 import { parseAxis, type OverrideValue } from '../experiment/overrides.js';
 import { runComparison } from '../experiment/run-comparison.js';
-import { buildStrategies, CONFIG_STRATEGY, parseStrategies } from '../experiment/strategies.js';
+import { buildStrategies, checkDecisions, CONFIG_STRATEGY, parseStrategies } from '../experiment/strategies.js';
 import { formatSweep } from '../format/compare-text.js';
 import { abortOnSignals } from '../terminal/signals.js';
 import { AGENTS_HELP, agentsOption } from './agents-option.js';
@@ -41,10 +41,13 @@ export function registerSweep(program: Command): void {
         throw new UsageError(`--set ${strategyAxis.path}: changes the config's strategy, which --strategies does not run; add "${CONFIG_STRATEGY}" to --strategies or leave it out`);
       }
       // Every point and every strategy is checked before the first run starts.
-      const points = buildGrid(configPath, readConfigFile(configPath), axes).map((p) => {
+      const points = [];
+      for (const p of buildGrid(configPath, readConfigFile(configPath), axes)) {
         const system = new SystemModel(p.config);
-        return { ...p, system, strategies: buildStrategies('--strategies', choices, system) };
-      });
+        const strategies = await buildStrategies('--strategies', choices, system);
+        checkDecisions(system, strategies);
+        points.push({ ...p, system, strategies });
+      }
       const agents = await agentsOption(opts.agents, base);
       const dir = experimentDir('sweep', opts.out);
       mkdirSync(dir, { recursive: true });
