@@ -78,7 +78,11 @@ function definitionOf(choice: StrategyChoice, modules: LoadedModules): StrategyD
   return definition;
 }
 
+/** An error's first line, `Name: message` (errors from another realm, e.g. a module's, are objects with a message). */
 export function firstLine(err: unknown): string {
-  const text = err instanceof Error ? `${err.name === 'Error' ? '' : `${err.name}: `}${err.message}` : String(err);
+  const e = err as { name?: unknown; message?: unknown } | null;
+  const isError = typeof e === 'object' && e !== null && typeof e.message === 'string';
+  const name = isError && typeof e.name === 'string' && e.name !== 'Error' ? `${e.name}: ` : '';
+  const text = isError ? `${name}${e.message as string}` : String(err);
   return text.split('\n')[0] ?? '';
 }
