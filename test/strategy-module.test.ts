@@ -191,3 +191,30 @@ describe('sledge with a module (CLI)', () => {
     expect(readdirSync(out).sort()).toEqual(before);
   });
 });
+
+describe('sledge sweep over a strategy parameter: the delay-vs-energy frontier', () => {
+  it('--set lyapunov.energyBudgetJ=… and card.weightDelay=… expand those strategies (no config grid); sweep.json and a report with the frontier', async () => {
+    const config = writeJson(join(dir, 'sweep.json'), smallConfig({ devices: 2, rounds: 2 }));
+    const out = join(dir, 'sweep');
+    const r = await runCli(['sweep', config, '--strategies', 'card,lyapunov:V=100', '--set', 'card.weightDelay=0.2,0.9', '--set', 'lyapunov.energyBudgetJ=3,10', '-o', out]);
+    expect(r.code).toBe(0);
+    const sweep = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    expect(sweep.axes).toEqual([]);
+    expect(sweep.rows.map((x: { run: { strategy: string } }) => x.run.strategy)).toEqual([
+      'card:weightDelay=0.2,energyScale=1',
+      'card:weightDelay=0.9,energyScale=1',
+      'lyapunov:energyBudgetJ=3,V=100',
+      'lyapunov:energyBudgetJ=10,V=100',
+    ]);
+    const csv = readFileSync(join(out, 'sweep.csv'), 'utf8').trim().split('\n');
+    expect(csv).toHaveLength(1 + 4);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toMatch(/<figure id="fig-frontier">[\s\S]*<svg/);
+    expect(r.stdout).toMatch(new RegExp(`report: ${join(out, 'report.html')}`));
+    // the same parameter in --strategies and in --set is refused before anything runs
+    const twice = await runCli(['sweep', config, '--strategies', 'lyapunov:energyBudgetJ=3', '--set', 'lyapunov.energyBudgetJ=3,10', '-o', join(dir, 'never')]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr.trim().split('\n')).toEqual(['sledge: --set lyapunov.energyBudgetJ: energyBudgetJ is also given in --strategies; give it in one place']);
+    expect(existsSync(join(dir, 'never'))).toBe(false);
+  });
+});
