@@ -138,7 +138,11 @@ export const topSchema = z.strictObject({
   server: z.unknown().optional(),
   devices: z.unknown().optional(),
   channel: z.unknown().optional(),
-  strategy: z.looseObject({ name: z.string() }).default({ name: 'card' }),
+  /** A built-in by `name`, or a user's module by `module` (a path relative to the config), with its parameters beside (docs/strategies.md). */
+  strategy: z
+    .looseObject({ name: z.string().optional(), module: z.string().min(1).optional() })
+    .refine((s) => (s.name === undefined) !== (s.module === undefined), { message: 'give either "name" (a built-in strategy) or "module" (the path of your own), not both' })
+    .default({ name: 'card' }),
   emulation: z.unknown().optional(),
   faults: z.unknown().optional(),
 });

@@ -22,6 +22,7 @@ import { SplitModel, type Training } from './split.js';
 import { STRATEGIES, createStrategy, type StrategyChoice } from './strategy/registry.js';
 import type { Mode } from './summary.js';
 import type { Device, Server } from './system.js';
+import { strategyEnv } from './strategy/strategy.js';
 
 export type ShannonConfig = z.output<typeof shannonSchema>;
 export type TraceConfig = Omit<z.output<typeof traceSchema>, 'trace'> & { trace: Trace; traceSource?: string };
@@ -115,9 +116,10 @@ export function parseConfig(raw: unknown, readTrace?: TraceReader): ConfigResult
     });
   }
 
-  if (errors.length === 0 && server && strategy) {
+  // a module is checked once the emulator has loaded it (emulator/experiment/strategy-module.ts)
+  if (errors.length === 0 && server && devices && strategy && strategy.module === undefined) {
     try {
-      createStrategy(strategy, { seed: top.seed, server, feasibleCuts });
+      createStrategy(strategy, strategyEnv({ seed: top.seed, server, devices, rounds: top.rounds, mode: top.mode }, feasibleCuts));
     } catch (err) {
       errors.push(`strategy: ${(err as Error).message.replace(/^strategy "[^"]*": /, '')}`);
     }
@@ -282,8 +284,10 @@ function checkChannelNeeds(devices: Device[], channel: ChannelConfig, server: Se
   if (server && server.txPowerDbm === undefined) errors.push('server.txPowerDbm: is required by the shannon channel (downlink)');
 }
 
-function resolveStrategyChoice(raw: { name: string } & Record<string, unknown>, check: Check, errors: string[]): StrategyChoice | undefined {
-  const { name, ...params } = raw;
+function resolveStrategyChoice(raw: { name?: string | undefined; module?: string | undefined } & Record<string, unknown>, check: Check, errors: string[]): StrategyChoice | undefined {
+  const { name: named, module, ...params } = raw;
+  if (module !== undefined) return { name: module, params, module };
+  const name = named ?? 'card';
   const definition = STRATEGIES[name];
   if (!definition) {
     errors.push(`strategy.name: must be one of ${Object.keys(STRATEGIES).map((s) => JSON.stringify(s)).join(', ')}`);

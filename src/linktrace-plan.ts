@@ -4,7 +4,9 @@ import type { LinkTraceChannel } from './linktrace-channel.js';
 import { emptyWalk, linkSteps, walkOutcome, walkSteps, type LinkStep } from './linktrace-turn.js';
 import { jobChain, scheduleRound, scheduleTimedRound, turnSteps, withServerWait, type DeviceSchedule, type TimedChain } from './parallel.js';
 import type { PlannedRound, PlannedTurn } from './planned-turn.js';
-import type { Strategy } from './strategy/strategy.js';
+import { checkedDecision } from './strategy/check-decision.js';
+import type { Policy } from './strategy/strategy.js';
+import { Turn } from './strategy/turn.js';
 import type { Device } from './system.js';
 import type { SystemModel } from './system-model.js';
 import { applyFault } from './turn-fault.js';
@@ -16,13 +18,20 @@ import { applyFault } from './turn-fault.js';
  * Sequential: a turn starts when the previous one ends. Parallel: every device of a
  * round starts at the round's start and the GPU queue runs on the integrated arrivals.
  */
-export function* planLinktraceRounds(system: SystemModel, strategy: Strategy, channel: LinkTraceChannel): Generator<PlannedRound> {
+export function* planLinktraceRounds(
+  system: SystemModel,
+  policy: Policy,
+  label: string,
+  channel: LinkTraceChannel,
+  endRound: (round: number, turns: readonly PlannedTurn[]) => void,
+): Generator<PlannedRound> {
   const { config } = system;
   let clock = 0;
   for (let round = 1; round <= config.rounds; round++) {
+    const state = policy.state ? { ...policy.state() } : undefined;
     if (config.mode === 'sequential') {
       const turns = config.devices.map((device) => {
-        const d = decide(system, strategy, channel, round, device, clock);
+        const d = decide(system, policy, label, channel, round, device, clock);
         if (d.turn.status !== 'dropped') {
           const walk = emptyWalk();
           walkSteps(d.steps, clock, channel, device.id, walk);
@@ -31,11 +40,12 @@ export function* planLinktraceRounds(system: SystemModel, strategy: Strategy, ch
         clock += d.turn.delay.total;
         return d.turn;
       });
-      yield { round, turns };
+      endRound(round, turns);
+      yield { round, turns, ...(state ? { state } : {}) };
       continue;
     }
     const start = clock;
-    const decided = config.devices.map((device) => decide(system, strategy, channel, round, device, start));
+    const decided = config.devices.map((device) => decide(system, policy, label, channel, round, device, start));
     const taking = decided.filter((d) => d.turn.status !== 'dropped');
     const walks = taking.map(() => emptyWalk());
     const chains = taking.map((d, i) => timedChain(d.steps, start, channel, d.turn.device, walks[i]!));
@@ -54,7 +64,9 @@ export function* planLinktraceRounds(system: SystemModel, strategy: Strategy, ch
       end = Math.max(end, start + s.finish);
     });
     clock = end;
-    yield { round, turns: decided.map((d) => d.turn), schedule };
+    const turns = decided.map((d) => d.turn);
+    endRound(round, turns);
+    yield { round, turns, schedule, ...(state ? { state } : {}) };
   }
 }
 
@@ -67,12 +79,12 @@ interface Decided {
 }
 
 /** The strategy's decision at run time tS on the rates it sees then, with its expected (1.4) outcome. */
-function decide(system: SystemModel, strategy: Strategy, channel: LinkTraceChannel, round: number, device: Device, tS: number): Decided {
+function decide(system: SystemModel, policy: Policy, label: string, channel: LinkTraceChannel, round: number, device: Device, tS: number): Decided {
   const rates = channel.seen(device.id, tS);
   const cost = system.costModels.get(device.id)!;
   const feasibleCuts = system.feasibleCuts.get(device.id)!;
-  const { cut, freqHz } = strategy.decide({ round, device, rates, feasibleCuts, cost, server: system.config.server });
-  if (!feasibleCuts.includes(cut)) throw new Error(`${strategy.spec} chose infeasible cut ${cut} for ${device.id}`);
+  // decided before the fault is looked at: strategies are not told of faults in advance
+  const { cut, freqHz } = checkedDecision(policy, new Turn(round, device, rates, feasibleCuts, cost, system.config.server), label);
   const full = cost.cost(cut, freqHz, rates);
   const fault = system.faults.at(round, device.id);
   const expected = applyFault(full, () => cost.phaseEnergies(cut, freqHz, rates), fault, system.config.training.iterations);

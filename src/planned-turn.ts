@@ -32,5 +32,7 @@ export interface PlannedRound {
   turns: PlannedTurn[];
   /** Parallel mode only: by device id, each server job's arrival, start and end from the round's start. */
   schedule?: Map<string, DeviceSchedule>;
+  /** What the strategy reported before deciding the round (lyapunov: its queue `Q`), docs/strategies.md. */
+  state?: Record<string, number>;
 }
 

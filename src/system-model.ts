@@ -5,7 +5,7 @@ import { FaultSchedule } from './faults.js';
 import { deviceLinks, LinkTraceChannel } from './linktrace-channel.js';
 import { SplitModel } from './split.js';
 import { createStrategy, type StrategyChoice } from './strategy/registry.js';
-import type { Strategy } from './strategy/strategy.js';
+import { strategyEnv, type Strategy, type StrategyDefinition } from './strategy/strategy.js';
 
 /** A validated config made into the objects the planner and the emulator work with. */
 export class SystemModel {
@@ -16,6 +16,8 @@ export class SystemModel {
   readonly feasibleCuts: ReadonlyMap<string, readonly number[]>;
   readonly costModels: ReadonlyMap<string, TurnCostModel>;
   readonly faults: FaultSchedule;
+  /** Users' strategy modules by resolved path, loaded by the emulator (emulator/experiment/strategy-module.ts); src/ never imports. */
+  readonly modules = new Map<string, StrategyDefinition>();
 
   constructor(readonly config: Config) {
     this.split = new SplitModel(config.model, config.training);
@@ -34,6 +36,6 @@ export class SystemModel {
 
   /** Builds a strategy for this system; throws StrategyError for a choice that cannot work. */
   strategy(choice: StrategyChoice = this.config.strategy): Strategy {
-    return createStrategy(choice, { seed: this.config.seed, server: this.config.server, feasibleCuts: this.feasibleCuts });
+    return createStrategy(choice, strategyEnv(this.config, this.feasibleCuts), this.modules);
   }
 }

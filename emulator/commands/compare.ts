@@ -5,7 +5,7 @@ import { Interrupted, RunError } from '../errors.js';
 import { experimentDir } from '../experiment/out-dir.js';
 import { failedRuns } from '../experiment/comparison.js';
 import { runComparison } from '../experiment/run-comparison.js';
-import { buildStrategies, parseStrategies } from '../experiment/strategies.js';
+import { buildStrategies, checkDecisions, parseStrategies } from '../experiment/strategies.js';
 import { describeConfig } from '../format/plan-text.js';
 import { formatComparisonRuns } from '../format/compare-text.js';
 import { abortOnSignals } from '../terminal/signals.js';
@@ -30,7 +30,8 @@ export function registerCompare(program: Command): void {
     .action(async (configPath: string, opts: CompareOptions) => {
       const config = loadConfig(configPath);
       const system = new SystemModel(config);
-      const strategies = buildStrategies('--strategies', parseStrategies('--strategies', opts.strategies), system);
+      const strategies = await buildStrategies('--strategies', parseStrategies('--strategies', opts.strategies), system);
+      checkDecisions(system, strategies);
       const agents = await agentsOption(opts.agents, config);
       const dir = experimentDir('compare', opts.out);
       process.stderr.write(`${describeConfig(config)}\ncomparing ${strategies.length} strategies in ${dir}/\n`);

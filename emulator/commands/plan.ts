@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { plan as runPlan, type Plan } from '../../src/plan.js';
-import { parseStrategy, parseStrategyList } from '../../src/strategy/spec.js';
-import { StrategyError } from '../../src/strategy/strategy.js';
+import { DecisionError, type Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { loadConfig } from '../experiment/config-file.js';
+import { buildStrategies, buildStrategy, parseStrategies } from '../experiment/strategies.js';
 import { UsageError } from '../errors.js';
 import { formatComparison, formatPlan, reductions } from '../format/plan-text.js';
 
@@ -18,15 +18,16 @@ export function registerPlan(program: Command): void {
     .command('plan')
     .description('the analytic model only: decisions, predicted phases and energies per turn (no processes)')
     .argument('<config>', 'experiment config (JSON or YAML)')
-    .option('-s, --strategy <spec>', 'strategy, e.g. card:weightDelay=0.9 (default: the config\'s)')
+    .option('-s, --strategy <spec>', "strategy, e.g. card:weightDelay=0.9, lyapunov:energyBudgetJ=40 or ./mine.mjs:step=2 (default: the config's)")
     .option('-c, --compare <specs>', 'comma-separated strategies to compare on the same channel draws')
     .option('--json', 'print one JSON document instead of tables')
-    .action((configPath: string, opts: PlanOptions) => {
+    .action(async (configPath: string, opts: PlanOptions) => {
       const config = loadConfig(configPath);
       const system = new SystemModel(config);
       if (opts.compare && opts.strategy) throw new UsageError('--strategy and --compare: give one or the other');
       if (opts.compare) {
-        const plans = strategiesFrom('--compare', () => parseStrategyList(opts.compare!), system).map((s) => runPlan(system, s));
+        const strategies = await buildStrategies('--compare', parseStrategies('--compare', opts.compare), system);
+        const plans = strategies.map((s) => planned(system, s));
         const reference = plans.find((p) => p.strategy.startsWith('card')) ?? (plans[0] as Plan);
         if (opts.json) {
           const document = { reference: reference.strategy, reductions: reductions(reference, plans), plans };
@@ -36,19 +37,18 @@ export function registerPlan(program: Command): void {
         }
         return;
       }
-      const choice = opts.strategy ? () => [parseStrategy(opts.strategy!)] : () => [config.strategy];
-      const [strategy] = strategiesFrom('--strategy', choice, system);
-      const result = runPlan(system, strategy!);
+      const strategy = await buildStrategy('--strategy', opts.strategy, system);
+      const result = planned(system, strategy);
       process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : `${formatPlan(config, result)}\n`);
     });
 }
 
-/** Parses and builds strategies; any problem is bad input named after the option. */
-function strategiesFrom(option: string, parse: () => { name: string; params: Record<string, unknown> }[], system: SystemModel) {
+/** A plan; a decision that breaks the rules is bad input here (exit 2), one line naming strategy, round and device. */
+function planned(system: SystemModel, strategy: Strategy): Plan {
   try {
-    return parse().map((choice) => system.strategy(choice));
+    return runPlan(system, strategy);
   } catch (err) {
-    if (err instanceof StrategyError) throw new UsageError(`${option}: ${err.message}`);
+    if (err instanceof DecisionError) throw new UsageError(err.message);
     throw err;
   }
 }

@@ -11,7 +11,7 @@ export function registerResume(program: Command): void {
     .argument('<run-dir>', 'the run directory, e.g. runs/<run-id>')
     .option('--json', 'print summary.json instead of the table')
     .action(async (dir: string, opts: { json?: boolean }) => {
-      const run = loadStoredRun(dir);
+      const run = await loadStoredRun(dir);
       const agents = await resumedAgents(run.placement, run.system.config, dir);
       process.stderr.write(`${describeConfig(run.system.config)}\nstrategy ${run.strategy.spec}\nresuming ${run.runId} in ${dir}\n`);
       await emulateAndReport(run.system, run.strategy, { resume: { runId: run.runId, dir }, json: opts.json, ...agents });

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { parseStrategy } from '../../src/strategy/spec.js';
-import { StrategyError } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { loadConfig } from '../experiment/config-file.js';
+import { buildStrategy, checkDecisions } from '../experiment/strategies.js';
 import { holdsRun } from '../launcher/resume.js';
 import { UsageError } from '../errors.js';
 import { describeConfig } from '../format/plan-text.js';
@@ -30,13 +29,8 @@ export function registerRun(program: Command): void {
       if (opts.out && holdsRun(opts.out)) throw new UsageError(`--out ${opts.out}: already holds a run; continue it with sledge resume ${opts.out}, or choose another directory`);
       const config = loadConfig(configPath);
       const system = new SystemModel(config);
-      let strategy;
-      try {
-        strategy = system.strategy(opts.strategy ? parseStrategy(opts.strategy) : config.strategy);
-      } catch (err) {
-        if (err instanceof StrategyError) throw new UsageError(`--strategy: ${err.message}`);
-        throw err;
-      }
+      const strategy = await buildStrategy('--strategy', opts.strategy, system);
+      checkDecisions(system, [strategy]);
       const agents = await agentsOption(opts.agents, config);
       process.stderr.write(`${describeConfig(config)}\nstrategy ${strategy.spec}\n`);
       await emulateAndReport(system, strategy, { outDir: opts.out, json: opts.json, ...agents });

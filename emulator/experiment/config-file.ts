@@ -17,6 +17,9 @@ export function loadConfig(path: string): Config {
     return { text: readFileSync(full, 'utf8'), source: tracePath };
   });
   if (!result.ok) throw new UsageError(result.errors.map((e) => `${path}: ${e}`).join('\n'));
+  // a strategy module is named relative to the config, as a trace CSV is (docs/strategies.md)
+  const { strategy } = result.config;
+  if (strategy.module !== undefined) result.config.strategy = { ...strategy, name: resolve(base, strategy.module), module: resolve(base, strategy.module) };
   return result.config;
 }
 

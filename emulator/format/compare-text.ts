@@ -1,7 +1,7 @@
 import type { Config } from '../../src/config.js';
 import type { ComparedRun, Comparison } from '../experiment/comparison.js';
 import type { OverrideValue } from '../experiment/overrides.js';
-import { describeConfig } from './plan-text.js';
+import { budgetLine, describeConfig, energyBudgetOf } from './plan-text.js';
 import { num, pct, table } from './table.js';
 
 /**
@@ -17,6 +17,12 @@ export function formatComparisonRuns(config: Config, c: Comparison, dir: string,
     figuresTable(c.strategies),
     '',
   ];
+  // a budgeted strategy (lyapunov) is judged on its average server energy against its budget
+  const budgeted = c.strategies.flatMap((r) => {
+    const budget = energyBudgetOf(r.strategy);
+    return budget === undefined ? [] : [`${r.strategy}: predicted ${budgetLine(r.predicted.avgServerEnergy, budget)}; measured ${budgetLine(r.measured.avgServerEnergy, budget).replace(/^energy budget \S+ J per round: /, '')}`];
+  });
+  if (budgeted.length) lines.push(...budgeted, '');
   if (c.reductions.length === 0) {
     lines.push(`no reductions: the reference ${c.reference} ${c.strategies.some((r) => r.strategy === c.reference && r.status === 'finished') ? 'has no other finished run to compare with' : 'did not finish'}`);
   } else {

@@ -18,21 +18,31 @@ export function describeConfig(config: Config): string {
 export function formatPlan(config: Config, plan: Plan): string {
   const maxRows = 40;
   const linktrace = config.channel.model === 'linktrace';
-  const rows = plan.rounds.slice(0, maxRows).map((r) => {
+  // what the strategy reports per round (lyapunov: its queue Q) and, beside it, the running
+  // average server energy a budget is kept against (docs/strategies.md)
+  const stateKeys = stateKeysOf(plan);
+  const running = runningAverages(plan.rounds.map((r) => r.serverEnergy));
+  const rows = plan.rounds.slice(0, maxRows).map((r, i) => {
     const turns = plan.turns.filter((t) => t.round === r.round);
     const taking = turns.filter((t) => t.status !== 'dropped');
     const freqs = [...new Set(taking.map((t) => num(t.serverFreqHz / 1e9, 3)))].join('/') || '-';
     const cuts = turns.length <= 12 ? turns.map(cutText).join(' ') : `${taking.length} turns, mean ${num(mean(taking.map((t) => t.cut)), 3)}`;
     const expected = linktrace ? [num(expectedRoundDelay(turns, config.mode))] : [];
-    return [r.round, ...expected, num(r.delay), num(r.serverEnergy), cuts, freqs];
+    const state = stateKeys.length ? [...stateKeys.map((k) => num(r[k] ?? 0)), num(running[i] ?? 0)] : [];
+    return [r.round, ...expected, num(r.delay), num(r.serverEnergy), ...state, cuts, freqs];
   });
   const linktraceHead = linktrace ? ['expected (s)'] : [];
   const delayHead = linktrace ? 'integrated (s)' : 'delay (s)';
+  const stateHead = stateKeys.length ? [...stateKeys.map((k) => (k === 'Q' ? 'Q (J)' : k)), 'avg server energy so far (J)'] : [];
   const lines = [
     describeConfig(config),
     `strategy ${plan.strategy}`,
     '',
-    table(['round', ...linktraceHead, delayHead, 'server energy (J)', `cuts (${deviceOrder(config)})`, 'server GHz'], rows, ['right', ...linktraceHead.map(() => 'right' as const), 'right', 'right', 'left', 'right']),
+    table(
+      ['round', ...linktraceHead, delayHead, 'server energy (J)', ...stateHead, `cuts (${deviceOrder(config)})`, 'server GHz'],
+      rows,
+      ['right', ...linktraceHead.map(() => 'right' as const), 'right', 'right', ...stateHead.map(() => 'right' as const), 'left', 'right'],
+    ),
   ];
   if (plan.rounds.length > maxRows) lines.push(`… ${plan.rounds.length - maxRows} more rounds (--json for all)`);
   const s = plan.summary;
@@ -46,6 +56,8 @@ export function formatPlan(config: Config, plan: Plan): string {
     const avg = mean(expected);
     lines.push(`expected (at the rates the strategy saw) avg round delay ${num(avg)} s; integrated on the traces ${num(s.avgRoundDelay)} s (${pct(s.avgRoundDelay / avg - 1)})`);
   }
+  const budget = energyBudgetOf(plan.strategy);
+  if (budget !== undefined) lines.push(budgetLine(s.avgServerEnergy, budget));
   if (config.faults.length) {
     const { done, dropped, crashed } = s.turnsByStatus;
     lines.push(`turns: ${done} done, ${dropped} dropped, ${crashed} crashed (faults: ${config.faults.length})`);
@@ -57,6 +69,33 @@ export function formatPlan(config: Config, plan: Plan): string {
 export function expectedRoundDelay(turns: readonly PlannedTurn[], mode: Config['mode']): number {
   const totals = turns.map((t) => t.expectedDelay?.total ?? t.delay.total);
   return mode === 'parallel' ? Math.max(0, ...totals) : totals.reduce((a, b) => a + b, 0);
+}
+
+/** The keys a strategy reported per round (lyapunov: Q), in the order it gave them. */
+function stateKeysOf(plan: Plan): string[] {
+  const keys = new Set<string>();
+  for (const r of plan.rounds) for (const k of Object.keys(r)) if (!ROUND_KEYS.has(k)) keys.add(k);
+  return [...keys];
+}
+const ROUND_KEYS = new Set(['round', 'delay', 'serverEnergy', 'deviceEnergy']);
+
+/** The average of the first i+1 values, for every i. */
+export function runningAverages(xs: readonly number[]): number[] {
+  let sum = 0;
+  return xs.map((x, i) => (sum += x) / (i + 1));
+}
+
+/** The energy budget of a `lyapunov:energyBudgetJ=…` spec, else undefined. */
+export function energyBudgetOf(spec: string): number | undefined {
+  const m = /^lyapunov:(?:.*,)?energyBudgetJ=([^,]+)/.exec(spec);
+  const budget = m ? Number(m[1]) : NaN;
+  return Number.isFinite(budget) ? budget : undefined;
+}
+
+/** Whether the average server energy per round kept the budget, in one line. */
+export function budgetLine(avgServerEnergy: number, budget: number): string {
+  const over = avgServerEnergy / budget - 1;
+  return `energy budget ${num(budget)} J per round: average ${num(avgServerEnergy)} J, ${over <= 0 ? `met (${pct(-over)} under)` : `${pct(over)} over`}`;
 }
 
 function cutText(t: PlannedTurn): string {

@@ -15,7 +15,7 @@ import { PacedLink } from '../net/paced-link.js';
 import { createTopology, type Topology } from '../net/topology.js';
 import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
 import { turnKey } from '../protocol/turn-key.js';
-import { buildManifest, commandVersion } from '../records/manifest.js';
+import { buildManifest, commandVersion, moduleFacts } from '../records/manifest.js';
 import { RunFiles } from '../records/run-files.js';
 import { planSeq, reconcileTurns } from '../records/reconcile.js';
 import { RunStore } from '../records/run-store.js';
@@ -335,6 +335,7 @@ export class Emulation {
         runId: this.runId,
         config,
         strategy: this.strategy.spec,
+        strategyModule: moduleFacts(this.strategy),
         network: started.network,
         servers: { natsServer: commandVersion('nats-server', ['--version']), redisServer: commandVersion('redis-server', ['--version']) },
       }),

@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { StrategyChoice } from '../../src/strategy/registry.js';
 import { parseStrategy } from '../../src/strategy/spec.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { UsageError } from '../errors.js';
 import { configFromManifest } from '../records/manifest-config.js';
+import type { StrategyModuleFacts } from '../records/manifest.js';
+import { currentHash, loadModulesInto } from '../experiment/strategy-module.js';
 
 /** What `sledge resume` continues: the run as its manifest describes it. */
 export interface StoredRun {
@@ -27,9 +30,9 @@ export function holdsRun(dir: string): boolean {
  * summary says it finished is refused; any other state (interrupted, failed, or no
  * summary at all after a kill -9) is continued.
  */
-export function loadStoredRun(dir: string): StoredRun {
+export async function loadStoredRun(dir: string): Promise<StoredRun> {
   if (!holdsRun(dir)) throw new UsageError(`${dir}: not a run directory (no manifest.json)`);
-  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; config?: unknown; placement?: unknown } | undefined;
+  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; strategyModule?: unknown; config?: unknown; placement?: unknown } | undefined;
   if (!manifest || typeof manifest.runId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(manifest.runId) || typeof manifest.strategy !== 'string') {
     throw new UsageError(`${join(dir, 'manifest.json')}: not a sledge manifest (runId, strategy)`);
   }
@@ -39,13 +42,33 @@ export function loadStoredRun(dir: string): StoredRun {
   if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => `${join(dir, 'manifest.json')}: ${e}`).join('\n'));
   const system = new SystemModel(parsed.config);
   let strategy: Strategy;
+  const choice = manifest.strategyModule === undefined ? undefined : await recordedModule(manifest.strategyModule, system, join(dir, 'manifest.json'), manifest.runId);
   try {
-    strategy = system.strategy(parseStrategy(manifest.strategy));
+    strategy = system.strategy(choice ?? parseStrategy(manifest.strategy));
   } catch (err) {
     throw new UsageError(`${join(dir, 'manifest.json')}: strategy "${manifest.strategy}": ${(err as Error).message}`);
   }
   const placement = recordedPlacement(manifest.placement, system, join(dir, 'manifest.json'));
   return { runId: manifest.runId, dir, system, strategy, ...(placement ? { placement } : {}) };
+}
+
+/**
+ * The user's module the run was started with (docs/strategies.md): loaded from the path
+ * the manifest records, and refused when its content is not the content the run began
+ * with, since the finished turns were decided by that code.
+ */
+async function recordedModule(value: unknown, system: SystemModel, file: string, runId: string): Promise<StrategyChoice> {
+  const m = value as Partial<StrategyModuleFacts> | null;
+  if (typeof m !== 'object' || m === null || typeof m.path !== 'string' || typeof m.sha256 !== 'string' || typeof m.params !== 'object' || m.params === null) {
+    throw new UsageError(`${file}: strategyModule is not { name, path, sha256, params }`);
+  }
+  const now = currentHash(m.path);
+  if (now === undefined) throw new UsageError(`strategy module ${m.path}: no such file; run ${runId} was started with it (sha256 ${m.sha256.slice(0, 12)}…)`);
+  if (now !== m.sha256) {
+    throw new UsageError(`strategy module ${m.path}: changed since run ${runId} started (sha256 ${m.sha256.slice(0, 12)}… then, ${now.slice(0, 12)}… now); resume needs the module that decided its finished turns: restore it, or start a new run`);
+  }
+  await loadModulesInto(system, [{ name: m.path, params: {}, module: m.path }]);
+  return { name: m.path, params: { ...(m.params as Record<string, unknown>) }, module: m.path };
 }
 
 /** The manifest's `placement`, checked: every device of the config on a host with an agent's name (or `local`). */

@@ -20,7 +20,7 @@ export function rawConfigOf(config: Config): Record<string, unknown> {
     server: config.server,
     devices: config.devices,
     channel,
-    strategy: { name: config.strategy.name, ...config.strategy.params },
+    strategy: config.strategy.module !== undefined ? { module: config.strategy.module, ...config.strategy.params } : { name: config.strategy.name, ...config.strategy.params },
     emulation: config.emulation,
     faults: config.faults,
   };

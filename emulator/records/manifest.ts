@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Config } from '../../src/config.js';
+import type { Strategy } from '../../src/strategy/strategy.js';
 
 /**
  * What a reader of a paper needs to reproduce a run: the resolved config (defaults
@@ -16,12 +17,25 @@ export interface NetworkFacts {
   impairments: { delayMs: number; jitterMs: number; lossPct: number; placement: 'netem' | 'userspace' | 'none'; reason: string };
 }
 
-export function buildManifest(args: { runId: string; config: Config; strategy: string; network: NetworkFacts; servers: Record<string, string> }) {
+/** A user's strategy module as the manifest records it: `sledge resume` loads it from `path` and refuses it if its sha256 changed. */
+export interface StrategyModuleFacts {
+  name: string;
+  path: string;
+  sha256: string;
+  params: Record<string, unknown>;
+}
+
+export function moduleFacts(strategy: Strategy): StrategyModuleFacts | undefined {
+  return strategy.module ? { name: strategy.name, path: strategy.module.path, sha256: strategy.module.sha256, params: { ...strategy.params } } : undefined;
+}
+
+export function buildManifest(args: { runId: string; config: Config; strategy: string; strategyModule?: StrategyModuleFacts | undefined; network: NetworkFacts; servers: Record<string, string> }) {
   const root = new URL('../../../', import.meta.url).pathname;
   return {
     runId: args.runId,
     createdAt: new Date().toISOString(),
     strategy: args.strategy,
+    ...(args.strategyModule ? { strategyModule: args.strategyModule } : {}),
     seed: args.config.seed,
     network: args.network.mode,
     networkReason: args.network.reason,

@@ -5,9 +5,11 @@ import { figuresOf } from './figures.js';
 import { pageHtml } from './html/page.js';
 import { loadReportInput } from './inputs.js';
 import { renderSvg } from './vega-svg.js';
+import { isSweepDir, writeSweepReport } from './sweep-report.js';
 
 /** `sledge report`: reads a run or comparison directory, writes one self-contained HTML file, returns its path. */
 export async function writeReport(dir: string, out?: string): Promise<string> {
+  if (isSweepDir(dir)) return writeSweepReport(dir, out);
   const input = loadReportInput(dir);
   const figures = [];
   for (const figure of figuresOf(input)) figures.push({ figure, svg: await renderSvg(figure.spec) });

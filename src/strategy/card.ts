@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Server, Rates } from '../system.js';
 import type { TurnCostModel } from '../cost.js';
-import { formatSpec, type StrategyDefinition, type TurnContext } from './strategy.js';
+import type { StrategyDefinition, TurnContext } from './strategy.js';
 
 export const cardParams = z.strictObject({
   weightDelay: z.number().min(0).max(1).default(0.5),
@@ -31,12 +31,21 @@ export function cardObjective(cost: TurnCostModel, cut: number, f: number, rates
 
 /** Brute force over the feasible cuts; a tie within a relative 1e-9 keeps the smaller cut. */
 export function bestCut(turn: TurnContext, f: number, p: CardParams): number {
-  const cuts = turn.feasibleCuts;
+  return cheapestCut(turn, f, p.weightDelay, (1 - p.weightDelay) * p.energyScale);
+}
+
+/**
+ * The feasible cut minimising `delayWeight*total + energyWeight*serverEnergy` at frequency
+ * f (total without latency, as in cardObjective), by brute force; a tie within a
+ * relative 1e-9 keeps the smaller cut. CARD and lyapunov both search with it.
+ */
+export function cheapestCut(turn: TurnContext, f: number, delayWeight: number, energyWeight: number): number {
+  const { feasibleCuts: cuts, cost, rates } = turn;
   let best = cuts[0] as number;
-  let bestJ = cardObjective(turn.cost, best, f, turn.rates, p);
+  let bestJ = delayWeight * cost.totalWithoutLatency(best, f, rates) + energyWeight * cost.serverEnergy(best, f);
   for (let i = 1; i < cuts.length; i++) {
     const cut = cuts[i] as number;
-    const j = cardObjective(turn.cost, cut, f, turn.rates, p);
+    const j = delayWeight * cost.totalWithoutLatency(cut, f, rates) + energyWeight * cost.serverEnergy(cut, f);
     if (j < bestJ - 1e-9 * Math.abs(bestJ)) {
       best = cut;
       bestJ = j;
@@ -51,9 +60,6 @@ export const card: StrategyDefinition<typeof cardParams> = {
   params: cardParams,
   create(params, env) {
     const freqHz = cardFrequency(env.server, params);
-    return {
-      spec: formatSpec('card', params),
-      decide: (turn) => ({ cut: bestCut(turn, freqHz, params), freqHz }),
-    };
+    return { decide: (turn) => ({ cut: bestCut(turn, freqHz, params), freqHz }) };
   },
 };

@@ -1,5 +1,5 @@
 import { bestCut, cardParams } from './card.js';
-import { formatSpec, type StrategyDefinition } from './strategy.js';
+import type { StrategyDefinition } from './strategy.js';
 
 /** Ablation of CARD: the same cut search, the GPU always at its highest frequency. */
 export const cutOnly: StrategyDefinition<typeof cardParams> = {
@@ -8,9 +8,6 @@ export const cutOnly: StrategyDefinition<typeof cardParams> = {
   params: cardParams,
   create(params, env) {
     const freqHz = env.server.freqHz.max;
-    return {
-      spec: formatSpec('cut-only', params),
-      decide: (turn) => ({ cut: bestCut(turn, freqHz, params), freqHz }),
-    };
+    return { decide: (turn) => ({ cut: bestCut(turn, freqHz, params), freqHz }) };
   },
 };

@@ -10,6 +10,6 @@ export const deviceHeavy: StrategyDefinition<typeof noParams> = {
   params: noParams,
   create(_params, env) {
     const freqHz = env.server.freqHz.max;
-    return { spec: 'device-heavy', decide: (turn) => ({ cut: turn.feasibleCuts[turn.feasibleCuts.length - 1] as number, freqHz }) };
+    return { decide: (turn) => ({ cut: turn.feasibleCuts[turn.feasibleCuts.length - 1] as number, freqHz }) };
   },
 };

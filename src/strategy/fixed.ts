@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { formatSpec, StrategyError, type StrategyDefinition } from './strategy.js';
+import { StrategyError, type StrategyDefinition } from './strategy.js';
 
 const fixedParams = z.strictObject({
   cut: z.number().int().min(1),
@@ -22,7 +22,7 @@ export const fixed: StrategyDefinition<typeof fixedParams> = {
         throw new StrategyError(`cut: ${params.cut} is infeasible for device "${id}" (feasible: ${rangeText(cuts)})`);
       }
     }
-    return { spec: formatSpec('fixed', params), decide: () => ({ cut: params.cut, freqHz }) };
+    return { decide: () => ({ cut: params.cut, freqHz }) };
   },
 };
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Rng } from '../rng.js';
-import { formatSpec, type StrategyDefinition } from './strategy.js';
+import type { StrategyDefinition } from './strategy.js';
 
 const randomParams = z.strictObject({
   seed: z.number().int().min(0).optional(),
@@ -15,7 +15,6 @@ export const random: StrategyDefinition<typeof randomParams> = {
     const seed = params.seed ?? env.seed;
     const freqHz = env.server.freqHz.max;
     return {
-      spec: formatSpec('random', params),
       decide: (turn) => {
         const cuts = turn.feasibleCuts;
         const i = Rng.of(seed, 'random-cut', turn.round, turn.device.id).int(0, cuts.length - 1);

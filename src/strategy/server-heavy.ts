@@ -10,6 +10,6 @@ export const serverHeavy: StrategyDefinition<typeof noParams> = {
   params: noParams,
   create(_params, env) {
     const freqHz = env.server.freqHz.max;
-    return { spec: 'server-heavy', decide: (turn) => ({ cut: turn.feasibleCuts[0] as number, freqHz }) };
+    return { decide: (turn) => ({ cut: turn.feasibleCuts[0] as number, freqHz }) };
   },
 };

@@ -1,5 +1,5 @@
 import { StrategyError } from './strategy.js';
-import type { StrategyChoice } from './registry.js';
+import { isModulePath, type StrategyChoice } from './registry.js';
 
 /**
  * Parses `name`, `name:key=value,...` and comma-separated lists of them (docs/model.md §1.5):
@@ -27,6 +27,8 @@ export function parseStrategyList(text: string): StrategyChoice[] {
     }
   }
   for (const c of choices) if (c.name === '') throw new StrategyError(`a strategy without a name in "${text}"`);
+  // `./mine.mjs:step=2`: a user's module, loaded by the emulator (docs/strategies.md)
+  for (const c of choices) if (isModulePath(c.name)) c.module = c.name;
   return choices;
 }
 

@@ -144,7 +144,7 @@ describe('parameters and defaults', () => {
   });
 
   it('every registered strategy has a summary and a strict parameter schema', () => {
-    expect(Object.keys(STRATEGIES).sort()).toEqual(['card', 'cut-only', 'device-heavy', 'fixed', 'random', 'server-heavy']);
+    expect(Object.keys(STRATEGIES).sort()).toEqual(['card', 'cut-only', 'device-heavy', 'fixed', 'lyapunov', 'random', 'server-heavy']);
     for (const [name, def] of Object.entries(STRATEGIES)) {
       expect(def.name).toBe(name);
       expect(def.summary.length).toBeGreaterThan(10);
@@ -227,7 +227,7 @@ describe('ties go to the smallest cut', () => {
 
 describe('createStrategy', () => {
   it('wraps parameter problems as StrategyError naming the strategy', () => {
-    const env = { seed: 1, server: { freqHz: { min: 1, max: 2 }, flopsPerCycle: 1, kappa: 1, staticPowerW: 0 }, feasibleCuts: new Map([['a', [1, 2]]]) };
+    const env = { seed: 1, server: { freqHz: { min: 1, max: 2 }, flopsPerCycle: 1, kappa: 1, staticPowerW: 0 }, feasibleCuts: new Map([['a', [1, 2]]]), devices: ['a'], rounds: 1, mode: 'sequential' as const };
     expect(() => createStrategy({ name: 'random', params: { seed: -1 } }, env)).toThrow(/strategy "random": seed/);
     expect(() => createStrategy({ name: 'fixed', params: { cut: 3 } }, env)).toThrow(/strategy "fixed": cut: 3 is infeasible for device "a"/);
   });
