@@ -23,7 +23,7 @@ import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { calibrate, type Probe } from './calibrate.js';
-import { calibrateAndSettle, timeScaleBound, type ScaleSetup } from './scale-choice.js';
+import { calibrateAndSettle, payloadScaleBound, timeScaleBound, type ScaleSetup } from './scale-choice.js';
 import { CrashSupervisor } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
@@ -349,7 +349,7 @@ function slowestWallRate(system: SystemModel, strategy: Strategy): number {
   const turns = [...planTurns(system, strategy)];
   let slowest = Infinity;
   for (const t of turns) slowest = Math.min(slowest, t.rateUpBps, t.rateDownBps);
-  return (slowest * system.config.emulation.payloadScale) / timeScaleBound(system, strategy, turns);
+  return (slowest * payloadScaleBound(system, strategy, turns)) / timeScaleBound(system, strategy, turns);
 }
 
 /** Builds, starts, runs and stops one emulation; finished turns are kept on every path. */
