@@ -42,7 +42,7 @@ async function runOne(network: 'tc' | 'userspace', timeScale: number | 'auto'): 
   const s = result.summary;
   console.log(`\n${config.name}, ${network}, timeScale ${timeScale === 'auto' ? `auto → ${s.timeScale}` : s.timeScale}: ${s.turnsDone} turns, wall ${num(s.wallSeconds, 3)} s, load ${num(load, 2)} → ${num(loadavg()[0] as number, 2)}`);
   console.log(`floor per transfer median ${num(s.floor!.transfer.medianMs, 3)} ms, p95 ${num(s.floor!.transfer.p95Ms, 3)} ms (wall)`);
-  console.log(table(['phase', 'median', 'p95'], s.fidelity.map((f) => [f.belowResolution ? `${f.phase} *` : f.phase, pct(f.median), pct(f.p95)])));
+  console.log(table(['phase', 'median', 'p95'], s.fidelityByPhase.map((f) => [f.belowResolution ? `${f.phase} *` : f.phase, pct(f.median), pct(f.p95)])));
   return s;
 }
 
@@ -64,7 +64,7 @@ async function runParallel(n: number, timeScale: number): Promise<void> {
   if (result.status !== 'finished') throw result.error ?? new Error(result.status);
   const s = result.summary;
   console.log(`\n${config.name} (parallel, ${n} devices): timeScale ${timeScale}, ${s.network} network, ${s.turnsDone} turns, wall ${num(s.wallSeconds, 3)} s`);
-  console.log(table(['phase', 'median |m/p-1|', 'p95 |m/p-1|', 'median |m-p| (s)', 'p95 |m-p| (s)'], s.fidelity.map((f) => [f.phase, f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', num(f.absMedian, 3), num(f.absP95, 3)])));
+  console.log(table(['phase', 'median |m/p-1|', 'p95 |m/p-1|', 'median |m-p| (s)', 'p95 |m-p| (s)'], s.fidelityByPhase.map((f) => [f.phase, f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', num(f.absMedian, 3), num(f.absP95, 3)])));
 }
 
 const rows: (string | number)[][] = [];
@@ -85,7 +85,7 @@ try {
         return undefined;
       });
       if (!s) continue;
-      const f = Object.fromEntries(s.fidelity.map((x) => [x.phase, x]));
+      const f = Object.fromEntries(s.fidelityByPhase.map((x) => [x.phase, x]));
       const cell = (phase: string) => `${pct(f[phase]!.median)} / ${pct(f[phase]!.p95)}${f[phase]!.belowResolution ? ' *' : ''}`;
       rows.push([network, timeScale === 'auto' ? `auto→${s.timeScale}` : String(timeScale), `${num(s.floor!.transfer.medianMs, 2)} / ${num(s.floor!.transfer.p95Ms, 2)}`, num(s.wallSeconds, 3), ...['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'].map(cell)]);
     }

@@ -40,6 +40,7 @@ export function turnRecord(system: SystemModel, device: Device, planned: Planned
     measured: { delay, energy },
     coordinatorWallS: m.coordinatorWallS,
     serverBusyWallS: m.serverBusyWallS,
+    timeScale,
   };
 }
 

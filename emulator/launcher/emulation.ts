@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { planTurns } from '../../src/plan.js';
@@ -263,6 +263,7 @@ export class Emulation {
       onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
+        record.hostLoad1m = Number((loadavg()[0] ?? NaN).toFixed(2));
         this.records.push(record);
         this.files.appendTurn(record);
         await this.store!.turn(record, done, seqOf(record)!);

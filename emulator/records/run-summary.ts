@@ -3,6 +3,7 @@ import type { ScaleFacts } from '../launcher/scale-choice.js';
 import { summarize, type Summary } from '../../src/summary.js';
 import type { FloorStats, Resolution } from '../../src/resolution.js';
 import { fidelity, type PhaseFidelity } from './fidelity.js';
+import { fidelityVerdict, type FidelityVerdict } from './fidelity-verdict.js';
 import type { TurnRecord } from './turn-record.js';
 import type { Restart } from '../launcher/faults.js';
 
@@ -28,7 +29,10 @@ export interface RunSummary {
   turnsDone: number;
   predicted: Summary;
   measured: Summary;
-  fidelity: PhaseFidelity[];
+  /** Whether the run met the fidelity it declared (docs/fidelity.md): what turns.csv gives, judged against the target. */
+  fidelity: FidelityVerdict;
+  /** Every phase's |measured/predicted − 1| and |measured − predicted| in detail (the tables of the end-of-run text and the report). */
+  fidelityByPhase: PhaseFidelity[];
   wallSeconds: number;
   /** Wall seconds of each stage: network set-up, bus, actors ready, turns, teardown (filled in after it). */
   stages: Record<string, number>;
@@ -89,7 +93,8 @@ export function summarizeRun(args: {
     turnsDone: records.length,
     predicted: side('predicted'),
     measured: side('measured'),
-    fidelity: fidelity(records, context),
+    fidelity: fidelityVerdict(records, { target: config.emulation.fidelity, resolution, iterations: config.training.iterations }),
+    fidelityByPhase: fidelity(records, context),
     wallSeconds: args.wallSeconds,
     stages: args.stages ?? {},
     ...rejectionTotals(args.rejected),

@@ -109,12 +109,12 @@ describe('timeScale "auto"', () => {
     const raised = payloadScaleFor(b, 0.03, 1);
     expect(raised.payloadScale).toBe(roundUp((17 * 1448) / 50_000));
     expect(raised.frames).toBeGreaterThanOrEqual(17);
-    // a fast scale: 5e7 × ps / 0.01 ≤ 4e8 bounds ps at 0.08
-    expect(payloadScaleFor({ ...b, preferred: 0.5, smallestTransferBytes: 1e7 }, 0.03, 0.01).payloadScale).toBe(0.08);
+    // a fast scale: 5e7 × ps / 0.01 ≤ 1e8 bounds ps at 0.02
+    expect(payloadScaleFor({ ...b, preferred: 0.5, smallestTransferBytes: 1e7 }, 0.03, 0.01).payloadScale).toBe(0.02);
     // in between, the config's stays
     expect(payloadScaleFor({ ...b, preferred: 0.6 }, 0.03, 1).payloadScale).toBe(0.6);
-    // parallel: ten transfers at once share the bus's 8e8
-    expect(payloadScaleFor({ ...b, preferred: 1, smallestTransferBytes: 1e7, concurrency: 10 }, 0.03, 0.01).payloadScale).toBe(0.016);
+    // parallel: ten transfers at once share the bus's 1.6e8
+    expect(payloadScaleFor({ ...b, preferred: 1, smallestTransferBytes: 1e7, concurrency: 10 }, 0.03, 0.01).payloadScale).toBe(0.0032);
   });
 
   it('the byte part of the floor (headers, whole frames) is off by bytes over the wall rate, so a larger payloadScale removes it', () => {
