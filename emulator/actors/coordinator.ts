@@ -54,7 +54,8 @@ export class Coordinator {
   constructor(
     private readonly nc: NatsConnection,
     private readonly subjects: Subjects,
-    readonly system: SystemModel,
+    /** Replaced when "auto" changes the time scale between turns (rescale). */
+    public system: SystemModel,
     private readonly strategy: Strategy,
     readonly links: ReadonlyMap<string, Link>,
     readonly options: CoordinatorOptions,
@@ -92,6 +93,16 @@ export class Coordinator {
       await this.inbox.close();
     }
     return index;
+  }
+
+  /**
+   * "auto" adapting to the host's load (docs/fidelity.md): the following turns run at the
+   * system's new time scale, with the latency injected at that scale. Called between
+   * turns (parallel mode: between rounds), never during one.
+   */
+  rescale(system: SystemModel, impairments: CoordinatorOptions['impairments']): void {
+    this.system = system;
+    this.options.impairments = impairments;
   }
 
   wallRate(bps: number): number {

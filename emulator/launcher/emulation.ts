@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
-import type { SystemModel } from '../../src/system-model.js';
+import { SystemModel } from '../../src/system-model.js';
 import { Coordinator } from '../actors/coordinator.js';
 import { RunError, UsageError } from '../errors.js';
 import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
@@ -23,7 +23,9 @@ import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { calibrate, type Probe } from './calibrate.js';
-import { calibrateAndSettle, payloadScaleBound, timeScaleBound, type ScaleSetup } from './scale-choice.js';
+import { calibrateAndSettle, impairmentsAt, payloadScaleBound, timeScaleBound, type ScaleSetup } from './scale-choice.js';
+import { ScaleMonitor, type ScaleChange } from './scale-monitor.js';
+import { DEFAULT_MAX_TIME_SCALE } from '../../src/time-scale.js';
 import { CrashSupervisor } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
@@ -71,6 +73,8 @@ export interface RunResult {
 
 /** Actors started and not yet ready at once: start-up is CPU-bound, a few per core keep both busy. */
 const START_CONCURRENCY = 16;
+/** Sequential mode: done turns the monitor judges together before it may change the time scale. */
+const SEQUENTIAL_WINDOW = 5;
 /** From this many devices on, the first turn waits for the host to be quiet (launcher/settle.ts). */
 const SETTLE_FROM_DEVICES = 50;
 
@@ -119,6 +123,7 @@ export class Emulation {
     readonly strategy: Strategy,
     private readonly opts: EmulationOptions,
   ) {
+    this.requested = system;
     this.runId = opts.resume?.runId ?? newRunId();
     const dir = opts.resume?.dir ?? opts.outDir ?? join('runs', this.runId);
     this.madeDir = !existsSync(dir);
@@ -254,7 +259,8 @@ export class Emulation {
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
     this.crashes = new CrashSupervisor(this.pool!);
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
-    const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
+    const monitor = this.monitor(turnsTotal);
+    const coordinator: Coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments,
       done: new Set(this.records.map((r) => `${r.round}/${r.device}`)),
@@ -263,11 +269,14 @@ export class Emulation {
       onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
-        record.hostLoad1m = Number((loadavg()[0] ?? NaN).toFixed(2));
+        const load = loadavg()[0] ?? NaN;
+        record.hostLoad1m = Number(load.toFixed(2));
         this.records.push(record);
         this.files.appendTurn(record);
         await this.store!.turn(record, done, seqOf(record)!);
         this.opts.onProgress?.({ turnsDone: done, turnsTotal, round: record.round, device: record.device });
+        const change = monitor?.observe(record, done, load);
+        if (change) this.rescale(coordinator, change, manifest);
       },
     });
     await coordinator.run(this.signal);
@@ -275,6 +284,46 @@ export class Emulation {
     this.stage('turns');
     this.rejected = await this.pool!.shutdown();
     this.stage('shutdown');
+  }
+
+  /** Time scale changes made while the run ran (launcher/scale-monitor.ts). */
+  readonly scaleChanges: ScaleChange[] = [];
+  private storedManifest: ReturnType<Emulation['manifest']> | undefined;
+  /** The system as the config asked for it ("auto" unresolved): the bus was sized for it. */
+  private readonly requested: SystemModel;
+
+  /** "auto" runs are watched and their scale adapted (docs/fidelity.md); a fixed scale is the config's choice and only reported. */
+  private monitor(turnsTotal: number): ScaleMonitor | undefined {
+    const facts = this.scale?.facts;
+    if (!facts || facts.timeScale.requested !== 'auto') return undefined;
+    const { config } = this.system;
+    const emulated = [...planTurns(this.system, this.strategy)].reduce((sum, t) => sum + t.delay.total, 0);
+    return new ScaleMonitor({
+      base: facts.timeScale.chosen,
+      target: facts.target,
+      wallBudgetS: config.emulation.wallBudgetS,
+      // the bus's write deadline was set for this (build)
+      maxTimeScale: Math.min(DEFAULT_MAX_TIME_SCALE, timeScaleBound(this.requested, this.strategy)),
+      emulatedLeftS: (done) => emulated * Math.max(0, 1 - done / turnsTotal),
+      overheadPerTurnS: facts.floor.overheadPerTurnS,
+      turnsTotal,
+      window: config.mode === 'parallel' ? config.devices.length : SEQUENTIAL_WINDOW,
+    });
+  }
+
+  /** The coordinator's next turns at the new scale; the change and its reason said and kept in manifest.json. */
+  private rescale(coordinator: Coordinator, change: ScaleChange, manifest: ReturnType<Emulation['manifest']>): void {
+    this.scaleChanges.push(change);
+    this.status(`after ${change.afterTurns} turns: ${change.from === change.to ? `timeScale stays ${change.to}` : `timeScale ${change.from} → ${change.to}`} (${change.reason})`);
+    if (change.to !== change.from) {
+      const system = new SystemModel({ ...coordinator.system.config, emulation: { ...coordinator.system.config.emulation, timeScale: change.to } });
+      coordinator.rescale(system, impairmentsAt(system, this.scale!.facts.floor, [...planTurns(system, this.strategy)]).impairments);
+    }
+    // a resumed run keeps the manifest it started with, and the changes made before it was interrupted
+    this.storedManifest ??= this.opts.resume ? (JSON.parse(readFileSync(join(this.files.dir, 'manifest.json'), 'utf8')) as typeof manifest) : manifest;
+    const stored = this.storedManifest;
+    const before = (stored.fidelity as { changes?: ScaleChange[] } | null)?.changes ?? [];
+    this.files.writeJson('manifest.json', { ...stored, fidelity: stored.fidelity ? { ...stored.fidelity, changes: [...before, ...this.scaleChanges] } : null });
   }
 
   /** The floor, calibrated through the real actors and links, and the time scale it allows (launcher/scale-choice.ts). */
@@ -320,7 +369,7 @@ export class Emulation {
   summary(state: RunResult['status'], error?: Error): RunSummary {
     const { config } = this.system;
     const rejected = { ...this.rejected, ...(this.pool?.rejected ? { launcher: { 'ready/not-an-actor': this.pool.rejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [], scale: this.scale?.facts });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config, records: this.records, network: this.network?.mode ?? 'userspace', wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts: this.crashes?.restarts ?? [], scale: this.scale?.facts, scaleChanges: this.scaleChanges });
   }
 
   /** summary.json is written before the teardown; its time is added once it is known. */

@@ -88,11 +88,7 @@ export function settleScale(system: SystemModel, strategy: Strategy, calibration
   const timeScale = choice?.timeScale ?? (emulation.timeScale as number);
   const payloadScale = choice?.payloadScale ?? emulation.payloadScale;
   const resolved = new SystemModel({ ...system.config, emulation: { ...emulation, timeScale, payloadScale } });
-  const wall = medianWallRates(turns, timeScale, payloadScale);
-  const injected = Object.fromEntries(
-    TRANSFER_PHASES.map((p) => [p, injectedDelayMs(channel.delayMs, timeScale, floorAtMs(p, calibration.resolution, wall))]),
-  ) as Record<TransferPhase, number>;
-  const jitterWallMs = channel.jitterMs * timeScale;
+  const { injected, impairments } = impairmentsAt(resolved, calibration, turns);
   const errors = expectedMedianErrors(req, timeScale, payloadScale);
   const worst = errors.reduce((a, b) => (b.error > a.error ? b : a));
   const facts: ScaleFacts = {
@@ -109,12 +105,31 @@ export function settleScale(system: SystemModel, strategy: Strategy, calibration
   };
   return {
     system: resolved,
+    impairments,
+    lines: scaleLines(facts, mode, channel.delayMs, turns, system),
+    facts,
+  };
+}
+
+/**
+ * The wall latency each direction injects at the system's scales: the modelled latency
+ * less the floor the path already has, so that a transfer measures the modelled one. The
+ * monitor calls it again whenever it changes the time scale.
+ */
+export function impairmentsAt(system: SystemModel, calibration: Calibration, turns: readonly PlannedTurn[]): { injected: Record<TransferPhase, number>; impairments: { up: WallImpairment; down: WallImpairment } } {
+  const { channel, emulation } = system.config;
+  const timeScale = emulation.timeScale as number;
+  const wall = medianWallRates(turns, timeScale, emulation.payloadScale);
+  const injected = Object.fromEntries(
+    TRANSFER_PHASES.map((p) => [p, injectedDelayMs(channel.delayMs, timeScale, floorAtMs(p, calibration.resolution, wall))]),
+  ) as Record<TransferPhase, number>;
+  const jitterWallMs = channel.jitterMs * timeScale;
+  return {
+    injected,
     impairments: {
       up: { delayWallMs: { adapters: injected.adapterUp, smashed: injected.uplink }, jitterWallMs },
       down: { delayWallMs: { adapters: injected.adapterDown, smashed: injected.downlink }, jitterWallMs },
     },
-    lines: scaleLines(facts, mode, channel.delayMs, turns, system),
-    facts,
   };
 }
 

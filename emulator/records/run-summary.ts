@@ -1,5 +1,6 @@
 import type { Config } from '../../src/config.js';
 import type { ScaleFacts } from '../launcher/scale-choice.js';
+import type { ScaleChange } from '../launcher/scale-monitor.js';
 import { summarize, type Summary } from '../../src/summary.js';
 import type { FloorStats, Resolution } from '../../src/resolution.js';
 import { fidelity, type PhaseFidelity } from './fidelity.js';
@@ -41,6 +42,8 @@ export interface RunSummary {
   rejectedByReason: Record<string, number>;
   /** Device processes that died on schedule (crash faults) and were started again. */
   restarts: Restart[];
+  /** The time scale changes "auto" made while the run ran, each with its reason (also in manifest.json). */
+  scaleChanges: ScaleChange[];
 }
 
 /** Per actor and reason → per actor totals and per reason totals. */
@@ -70,6 +73,7 @@ export function summarizeRun(args: {
   error?: string | undefined;
   restarts?: Restart[];
   scale?: ScaleFacts | undefined;
+  scaleChanges?: ScaleChange[];
 }): RunSummary {
   const { records, config, scale } = args;
   const resolution = scale?.floor.resolution;
@@ -99,5 +103,6 @@ export function summarizeRun(args: {
     stages: args.stages ?? {},
     ...rejectionTotals(args.rejected),
     restarts: args.restarts ?? [],
+    scaleChanges: args.scaleChanges ?? [],
   };
 }
