@@ -28,7 +28,7 @@ export interface Calibration {
   overheadPerTurnS: number;
   /** Wall seconds the calibration took. */
   wallS: number;
-  probe: Probe & { turns: number; devices: string[] };
+  probe: Probe & { turns: number; devices: string[]; concurrency?: number };
 }
 
 /**
@@ -63,6 +63,8 @@ const TURNS = 12;
  * times longer, so the two are told apart (src/resolution.ts).
  */
 const SLOW = 4;
+/** Probes in flight at once at most: enough to load the bus and the host as a parallel round does, few enough to stay short. */
+const MAX_PROBE_CONCURRENCY = 32;
 /**
  * A probe's smashed data is the run's own, capped at this long: a tc link after a full
  * transfer is not the link after a short one (its bucket, the queue), and the adapters
@@ -81,6 +83,8 @@ export interface CalibrationDeps {
   controlTimeoutMs: number;
   signal: AbortSignal;
   probe: Probe;
+  /** Parallel mode: turns in flight at the plan's busiest moment (a round's devices); the probes run that many at once. */
+  concurrency?: number;
 }
 
 export function planProbe(system: SystemModel, strategy: Strategy, timeScale: number, payloadScale = system.config.emulation.payloadScale): Probe {
@@ -103,7 +107,9 @@ export function planProbe(system: SystemModel, strategy: Strategy, timeScale: nu
 
 export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
   const started = performance.now();
-  const devices = [...deps.links.keys()].slice(0, 3);
+  const width = Math.max(1, Math.min(deps.concurrency ?? 1, MAX_PROBE_CONCURRENCY, deps.links.size));
+  // sequential: three devices in turn; parallel: `width` devices at once, as the run's busiest moment has them
+  const devices = [...deps.links.keys()].slice(0, Math.max(3, width));
   // per phase, the floor at the probe's rate (fast) and at SLOW times less (slow)
   const fast = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
   const slow = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
@@ -113,16 +119,22 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
     if (deps.signal.aborted) throw deps.signal.reason instanceof Error ? deps.signal.reason : new RunError('interrupted');
     const slowed = k % 2 === 1;
     const factor = slowed ? SLOW : 1;
-    const { phases, elapsedS } = await probeTurn(deps, devices[k % devices.length] as string, k, factor);
+    const batch = Array.from({ length: width }, (_, i) => devices[(k * width + i) % devices.length] as string);
+    const results = await Promise.all(batch.map((d) => probeTurn(deps, d, k, factor)));
     if (k < WARMUP_TURNS) continue;
-    for (const p of TRANSFER_PHASES) {
-      const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
-      const rate = (p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps) / factor;
-      (slowed ? slow : fast)[p].push(1000 * phases[p] - (8000 * bytes) / rate - deps.probe.delayWallMs);
+    for (const { phases } of results) {
+      for (const p of TRANSFER_PHASES) {
+        const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
+        const rate = (p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps) / factor;
+        (slowed ? slow : fast)[p].push(1000 * phases[p] - (8000 * bytes) / rate - deps.probe.delayWallMs);
+      }
     }
     if (slowed) continue; // workloads and turn overhead as the run has them
-    for (const p of COMPUTE) compute.push(1000 * phases[p] - deps.probe.workloadMs[p]);
-    overhead.push(elapsedS - phases.total);
+    for (const { phases } of results) {
+      // at once, the server's jobs queue for its one GPU: that wait is the model's serverWait, not a floor
+      for (const p of COMPUTE) if (width === 1 || p !== 'server') compute.push(1000 * phases[p] - deps.probe.workloadMs[p]);
+    }
+    overhead.push(results[0]!.elapsedS - results[0]!.phases.total);
   }
   const split = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, splitFloor(fast[p], slow[p], p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps)])) as Record<TransferPhase, ReturnType<typeof splitFloor>>;
   return {
@@ -134,7 +146,7 @@ export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
     transfer: stats(TRANSFER_PHASES.flatMap((p) => fast[p])),
     overheadPerTurnS: Math.max(0, spread(overhead).median) + RECORD_OVERHEAD_S,
     wallS: (performance.now() - started) / 1000,
-    probe: { ...deps.probe, turns: TURNS, devices },
+    probe: { ...deps.probe, turns: TURNS, devices, concurrency: width },
   };
 }
 

@@ -329,7 +329,10 @@ export class Emulation {
   /** The floor, calibrated through the real actors and links, and the time scale it allows (launcher/scale-choice.ts). */
   private async settleScale(links: ReadonlyMap<string, Link>): Promise<ScaleSetup> {
     const controlTimeoutMs = this.system.config.emulation.controlTimeoutS * 1000;
-    const measure = (probe: Probe) => calibrate({ nc: this.nc!, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe });
+    const { config } = this.system;
+    // parallel: the floor under the run's own concurrency, every device of a round in flight at once (docs/fidelity.md)
+    const concurrency = config.mode === 'parallel' ? config.devices.length : 1;
+    const measure = (probe: Probe) => calibrate({ nc: this.nc!, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe, concurrency });
     this.scale = await calibrateAndSettle(this.system, this.strategy, this.network!.mode, measure);
     this.system = this.scale.system;
     for (const line of this.scale.lines) this.status(line);
