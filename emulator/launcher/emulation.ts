@@ -7,13 +7,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
-import { Coordinator } from '../actors/coordinator.js';
+import { Coordinator } from '../coordinator/coordinator.js';
 import { RunError, UsageError } from '../errors.js';
 import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
 import type { Link } from '../net/link.js';
 import { PacedLink } from '../net/paced-link.js';
 import { createTopology, type Topology } from '../net/topology.js';
 import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
+import { turnKey } from '../protocol/turn-key.js';
 import { buildManifest, commandVersion } from '../records/manifest.js';
 import { RunFiles } from '../records/run-files.js';
 import { planSeq, reconcileTurns } from '../records/reconcile.js';
@@ -263,7 +264,7 @@ export class Emulation {
     const coordinator: Coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments,
-      done: new Set(this.records.map((r) => `${r.round}/${r.device}`)),
+      done: new Set(this.records.map(turnKey)),
       retry: retryOnOutage(this.watch!, this.status),
       supervision: this.crashes,
       onError: (err) => this.fail(err),
@@ -316,7 +317,7 @@ export class Emulation {
     this.scaleChanges.push(change);
     this.status(`after ${change.afterTurns} turns: ${change.from === change.to ? `timeScale stays ${change.to}` : `timeScale ${change.from} → ${change.to}`} (${change.reason})`);
     if (change.to !== change.from) {
-      const system = new SystemModel({ ...coordinator.system.config, emulation: { ...coordinator.system.config.emulation, timeScale: change.to } });
+      const system = new SystemModel({ ...coordinator.current.config, emulation: { ...coordinator.current.config.emulation, timeScale: change.to } });
       coordinator.rescale(system, impairmentsAt(system, this.scale!.facts.floor, [...planTurns(system, this.strategy)]).impairments);
     }
     // a resumed run keeps the manifest it started with, and the changes made before it was interrupted

@@ -4,7 +4,7 @@ import { floorAtMs, injectedDelayMs, type FloorStats } from '../../src/resolutio
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { chooseTimeScale, estimatedWallS, expectedMedianErrors, MAX_BUS_WALL_BPS, MAX_LINK_WALL_BPS, minFrames, payloadScaleFor, type PayloadBounds, type TimeScaleRequest } from '../../src/time-scale.js';
-import type { WallImpairment } from '../actors/coordinator.js';
+import type { WallImpairment } from '../coordinator/turn.js';
 import { num, pct } from '../format/table.js';
 import { planProbe, type Calibration, type Probe } from './calibrate.js';
 
