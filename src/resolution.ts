@@ -56,9 +56,10 @@ export function expectedResidualMs(phase: DelayKey, res: Resolution, latencyMs: 
   if (phase === 'serverWait') return 0;
   const k = phase === 'adapterDown' || phase === 'adapterUp' ? 1 : iterations;
   if (!isTransfer(phase)) return k * (Math.abs(res.compute.medianMs) + res.compute.madMs);
-  const floorMs = floorAtMs(phase, res, wall);
-  const uncompensated = latencyMs > 0 ? Math.max(0, floorMs - latencyMs * timeScale) : Math.max(0, floorMs);
-  return k * (uncompensated + res.transfer[phase].madMs);
+  // only the fixed part is taken off the injected latency: the byte part is estimated from a few probes and stays as it is
+  const fixedMs = res.transfer[phase].medianMs;
+  const uncompensated = latencyMs > 0 ? Math.max(0, fixedMs - latencyMs * timeScale) : Math.max(0, fixedMs);
+  return k * (uncompensated + bytePartMs(phase, res, wall) + res.transfer[phase].madMs);
 }
 
 /** Wall ms the byte part of the floor costs one transfer of `phase` at the turn's wall rates. */
@@ -69,7 +70,7 @@ export function bytePartMs(phase: TransferPhase, res: Resolution, wall?: WallRat
   return (8000 * bytes) / bps;
 }
 
-/** The whole floor of one transfer at a wall rate: the fixed wall part and the byte part (what compensation takes off the injected latency). */
+/** The whole floor of one transfer at a wall rate: the fixed wall part and the byte part. */
 export function floorAtMs(phase: TransferPhase, res: Resolution, wall?: WallRates): number {
   return res.transfer[phase].medianMs + bytePartMs(phase, res, wall);
 }

@@ -81,17 +81,17 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
     expect(payloadScale).toEqual({ requested: 0.1, chosen: 0.1 });
     expect(manifest.fidelity.changes).toBeUndefined();
     for (const p of TRANSFERS) {
-      // 50 ms emulated is 10 ms wall: what is injected is that less the phase's floor (its fixed part and its byte part)
-      expect(injectedDelayWallMs[p]).toBeGreaterThanOrEqual(0);
-      expect(injectedDelayWallMs[p]).toBeLessThanOrEqual(Math.max(0, 10 - floor.resolution.transfer[p].medianMs) + 1e-9);
+      // 50 ms emulated is 10 ms wall: what is injected is that less the phase's floor (its fixed part)
+      expect(injectedDelayWallMs[p]).toBeCloseTo(Math.max(0, 10 - floor.resolution.transfer[p].medianMs), 9);
       expect(floor.resolution.transferBytes[p]).toBeGreaterThanOrEqual(0);
     }
     const turns = readTurns(out);
     expect(turns).toHaveLength(15);
     for (const t of turns) {
       expect(Number(t.time_scale)).toBe(0.2);
-      // a shaped, delayed transfer cannot beat its model by much: the link and the latency are really there
-      for (const p of TRANSFERS) expect(Number(t[`measured_${p}`])).toBeGreaterThanOrEqual(0.8 * Number(t[`predicted_${p}`]));
+      // shaped, delayed transfers cannot beat their model by much: the links and the latency are really there
+      const sum = (side: string) => TRANSFERS.reduce((s, p) => s + Number(t[`${side}_${p}`]), 0);
+      expect(sum('measured')).toBeGreaterThanOrEqual(0.8 * sum('predicted'));
     }
     expectVerdictFromCsv(out);
     expectVerdictLine(r.stdout, out);
@@ -107,15 +107,15 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
 
   it('--strict exits 3 on a run forced to miss (an impossible target, a tiny budget); the run itself is complete and says so', async () => {
     const c = smallConfig({ network: 'userspace', rounds: 2 });
-    const config = { ...c, emulation: { ...c.emulation, timeScale: 'auto', fidelity: 0.0005, wallBudgetS: 1 } };
+    const config = { ...c, emulation: { ...c.emulation, timeScale: 'auto', fidelity: 0.001, wallBudgetS: 1 } };
     const out = join(scratch.dir, 'run-strict');
     const r = await runCli(['run', writeJson(join(scratch.dir, 'strict.json'), config), '--out', out, '--strict']);
     track(out);
     expect(r.code, r.stderr).toBe(3);
     // never refused: the slowest scale the budget allows, the error to expect said before the turns
     expect(r.stderr).toMatch(/timeScale [\d.e-]+: the slowest wallBudgetS 1 s allows; the target would need /);
-    expect(r.stderr).toMatch(/fidelity 0\.05% is not expected at this scale: expect about [\d.]+%/);
-    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^sledge: fidelity MISSED: 0\.05% target, total [\d.]+%.* \(--strict\)$/);
+    expect(r.stderr).toMatch(/fidelity 0\.1% is not expected at this scale: expect about [\d.]+%/);
+    expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^sledge: fidelity MISSED: 0\.1% target, total [\d.]+%.* \(--strict\)$/);
     expect(readTurns(out)).toHaveLength(6);
     const summary = json(join(out, 'summary.json'));
     expect(summary.status).toBe('finished');
@@ -128,8 +128,9 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
   }, 180_000);
 
   it('a host made busy mid-run: "auto" slows the scale for the next turns, records it per turn and in the manifest, and reports it', async () => {
-    const c = smallConfig({ network: 'userspace', rounds: 12, devices: 2 });
-    const config = { ...c, emulation: { ...c.emulation, timeScale: 'auto', fidelity: 0.03 } };
+    // short turns (seqLen 64) and larger adapters (cuts from 8): "auto" meets 3% at a scale near 1, with room to slow down
+    const c = smallConfig({ network: 'userspace', rounds: 10, devices: 3 });
+    const config = { ...c, training: { ...c.training, seqLen: 64, cutRange: [8, 15] }, emulation: { ...c.emulation, timeScale: 'auto', fidelity: 0.03 } };
     const out = join(scratch.dir, 'run-busy');
     const run = startCli(['run', writeJson(join(scratch.dir, 'busy.json'), config), '--out', out]);
     const spinners: ChildProcess[] = [];
@@ -142,7 +143,7 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
       await turnsAtLeast(out, 2, 120_000);
       // four processes that each hold a core, on a two-core host: the run's timers and bus hops queue behind them
       for (let i = 0; i < 4; i++) spinners.push(spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }));
-      await waitFor('a time scale change', () => changed || readTurns(out).length >= 24, 300_000);
+      await waitFor('a time scale change', () => changed || readTurns(out).length >= 30, 400_000);
     } finally {
       for (const s of spinners) if (s.pid) process.kill(s.pid, 'SIGKILL');
     }

@@ -119,9 +119,9 @@ export function settleScale(system: SystemModel, strategy: Strategy, calibration
 export function impairmentsAt(system: SystemModel, calibration: Calibration, turns: readonly PlannedTurn[]): { injected: Record<TransferPhase, number>; impairments: { up: WallImpairment; down: WallImpairment } } {
   const { channel, emulation } = system.config;
   const timeScale = emulation.timeScale as number;
-  const wall = medianWallRates(turns, timeScale, emulation.payloadScale);
   const injected = Object.fromEntries(
-    TRANSFER_PHASES.map((p) => [p, injectedDelayMs(channel.delayMs, timeScale, floorAtMs(p, calibration.resolution, wall))]),
+    // the fixed part only: a byte part misjudged from a few probes would take real latency away
+    TRANSFER_PHASES.map((p) => [p, injectedDelayMs(channel.delayMs, timeScale, calibration.resolution.transfer[p].medianMs)]),
   ) as Record<TransferPhase, number>;
   const jitterWallMs = channel.jitterMs * timeScale;
   return {
