@@ -11,7 +11,7 @@
  *   local4, agent4          4 devices of paper-parallel local, and behind the agent named by
  *                           SLEDGE_BENCH_AGENT (needs NATS_URL and REDIS_URL; skipped without)
  *   start, start-busy       configs/paper.json (npm start) alone, and beside a process that holds one core
- * Usage: node dist/scripts/bench-fidelity.js [rows] [target, default 0.03]
+ * Usage: node dist/scripts/bench-fidelity.js [rows] [target, default 0.03] [wallBudgetS per row, default 180; 'none' for none]
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,11 +30,14 @@ import { agentsOption } from '../emulator/commands/agents-option.js';
 const ALL = ['seq10', 'seq100', 'seq1000', 'par10', 'par100', 'local4', 'agent4', 'start', 'start-busy'];
 const rows = (process.argv[2] ?? ALL.join(',')).split(',');
 const target = Number(process.argv[3] ?? 0.03);
+const budget = process.argv[4] === 'none' ? undefined : Number(process.argv[4] ?? 180);
 const signals = abortOnSignals();
 const out = mkdtempSync(join(tmpdir(), 'sledge-bench-fidelity-'));
 
 function auto(config: Config): Config {
   config.emulation = { ...config.emulation, timeScale: 'auto', fidelity: target, network: 'tc' };
+  if (budget === undefined) delete config.emulation.wallBudgetS;
+  else config.emulation.wallBudgetS = budget;
   return config;
 }
 
@@ -108,7 +111,7 @@ try {
     } else skipped.push(`${r} (unknown row; rows are ${ALL.join(',')})`);
   }
 } finally {
-  console.log(`\ntimeScale "auto" at ${shortPct(target)} in tc; load = 1-minute load average before → after the row (2 cores)`);
+  console.log(`\ntimeScale "auto" at ${shortPct(target)} in tc, wallBudgetS ${budget ?? 'none'} per row; load = 1-minute load average before → after the row (2 cores)`);
   console.log(table(['row', 'devices', 'load', 'target', 'timeScale min/max (payloads)', 'wall s', 'total median / p95', 'worst phase median', 'met', 'scale changes'], done));
   for (const s of skipped) console.log(`not run: ${s}`);
   signals.dispose();
