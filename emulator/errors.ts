@@ -26,3 +26,12 @@ export class Interrupted extends Error {
     this.name = 'Interrupted';
   }
 }
+
+/** `--strict`: the run finished but missed the fidelity it declared (docs/fidelity.md); its records are complete. */
+export class FidelityMissed extends Error {
+  readonly exitCode = 3;
+  constructor(line: string) {
+    super(`${line} (--strict)`);
+    this.name = 'FidelityMissed';
+  }
+}

@@ -1,99 +1,119 @@
 /**
- * npm run bench:fidelity — how closely the emulator follows the analytic model: runs
- * configs/paper.json (or argv[2]) in tc and userspace mode at timeScale "auto" and at fixed
- * scales, and prints per run the calibrated floor (median and p95, wall ms), the time
- * scale, the wall time and every phase's median and p95 |measured/predicted − 1|; then
- * the host's load. Not a test: figures to read.
- * Then configs/paper-parallel.json with its devices repeated to 10 and 100 (parallel mode:
- * every round's jobs queue for one GPU), where |measured − predicted| in emulated seconds is
- * the figure that means something for serverWait.
- * Usage: node dist/scripts/bench-fidelity.js [config] [auto,0.02,0.05,0.2] [tc,userspace] [parallel device counts, e.g. 10,100 or none] [parallel timeScales, default 0.05,0.2]
+ * npm run bench:fidelity — one table: `timeScale: "auto"` at a 3% target in tc mode, per
+ * row the chosen scales (min/max over the run, payloadScale), the wall time, the turn-total
+ * error (median / p95 of |measured/predicted − 1|), the worst phase's median, whether the
+ * target was met, and the host's 1-minute load average before and after the row (the
+ * figures mean nothing without it). Not a test: figures to read (docs/fidelity.md §Benchmark).
+ *
+ * Rows (argv[2], comma-separated; default all):
+ *   seq10, seq100, seq1000  generated population (configs/scale-1000.json's draws), sequential
+ *   par10, par100           configs/paper-parallel.json's devices repeated, 3 rounds
+ *   local4, agent4          4 devices of paper-parallel local, and behind the agent named by
+ *                           SLEDGE_BENCH_AGENT (needs NATS_URL and REDIS_URL; skipped without)
+ *   start, start-busy       configs/paper.json (npm start) alone, and beside a process that holds one core
+ * Usage: node dist/scripts/bench-fidelity.js [rows] [target, default 0.03] [wallBudgetS per row, default 180; 'none' for none]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../src/config.js';
 import { SystemModel } from '../src/system-model.js';
 import { loadConfig } from '../emulator/experiment/config-file.js';
-import { runEmulation } from '../emulator/launcher/emulation.js';
+import { runEmulation, type EmulationOptions } from '../emulator/launcher/emulation.js';
 import { tcModeMissing, probeCapabilities } from '../emulator/net/probe.js';
-import type { RunSummary } from '../emulator/records/run-summary.js';
-import { num, pct, table } from '../emulator/format/table.js';
+import { num, table } from '../emulator/format/table.js';
+import { shortPct } from '../emulator/records/fidelity-verdict.js';
 import { abortOnSignals } from '../emulator/terminal/signals.js';
-import { UsageError } from '../emulator/errors.js';
+import { agentsOption } from '../emulator/commands/agents-option.js';
 
-const configPath = process.argv[2] ?? 'configs/paper.json';
-const scales = process.argv[3] === 'none' ? [] : (process.argv[3] ?? 'auto,0.02,0.05,0.2').split(',').map((s) => (s === 'auto' ? 'auto' : Number(s)));
-const networks = (process.argv[4] ?? 'tc,userspace').split(',') as ('tc' | 'userspace')[];
-const parallelCounts = process.argv[5] === 'none' ? [] : (process.argv[5] ?? '10,100').split(',').map(Number);
-const parallelScales = (process.argv[6] ?? '0.05,0.2').split(',').map(Number);
+const ALL = ['seq10', 'seq100', 'seq1000', 'par10', 'par100', 'local4', 'agent4', 'start', 'start-busy'];
+const rows = (process.argv[2] ?? ALL.join(',')).split(',');
+const target = Number(process.argv[3] ?? 0.03);
+const budget = process.argv[4] === 'none' ? undefined : Number(process.argv[4] ?? 180);
 const signals = abortOnSignals();
 const out = mkdtempSync(join(tmpdir(), 'sledge-bench-fidelity-'));
 
-async function runOne(network: 'tc' | 'userspace', timeScale: number | 'auto'): Promise<RunSummary> {
-  const config = loadConfig(configPath);
-  config.emulation.network = network;
-  config.emulation.timeScale = timeScale;
-  if (timeScale !== 'auto') delete config.emulation.wallBudgetS;
-  const system = new SystemModel(config);
-  const load = loadavg()[0] as number;
-  const result = await runEmulation(system, system.strategy(), { outDir: join(out, `${network}-${timeScale}`), signal: signals.signal });
-  if (result.status !== 'finished') throw result.error ?? new Error(result.status);
-  const s = result.summary;
-  console.log(`\n${config.name}, ${network}, timeScale ${timeScale === 'auto' ? `auto → ${s.timeScale}` : s.timeScale}: ${s.turnsDone} turns, wall ${num(s.wallSeconds, 3)} s, load ${num(load, 2)} → ${num(loadavg()[0] as number, 2)}`);
-  console.log(`floor per transfer median ${num(s.floor!.transfer.medianMs, 3)} ms, p95 ${num(s.floor!.transfer.p95Ms, 3)} ms (wall)`);
-  console.log(table(['phase', 'median', 'p95'], s.fidelity.map((f) => [f.belowResolution ? `${f.phase} *` : f.phase, pct(f.median), pct(f.p95)])));
-  return s;
+function auto(config: Config): Config {
+  config.emulation = { ...config.emulation, timeScale: 'auto', fidelity: target, network: 'tc' };
+  if (budget === undefined) delete config.emulation.wallBudgetS;
+  else config.emulation.wallBudgetS = budget;
+  return config;
 }
 
-/** The paper's parallel scenario with its five devices repeated to `n` (ids d1..dn), three rounds. */
-function parallelOf(n: number, timeScale: number): Config {
+/** configs/scale-1000.json's population drawn for `n` devices, enough rounds for 30 turns. */
+function sequential(n: number): Config {
+  const raw = JSON.parse(readFileSync('configs/scale-1000.json', 'utf8'));
+  const path = join(out, `seq-${n}.json`);
+  writeFileSync(path, JSON.stringify({ ...raw, devices: { ...raw.devices, count: n } }));
+  const config = loadConfig(path);
+  config.rounds = Math.max(1, Math.ceil(30 / n));
+  config.name = `seq-${n}`;
+  return auto(config);
+}
+
+/** configs/paper-parallel.json with its five devices repeated to `n` (ids d1..dn), three rounds. */
+function parallel(n: number, name = `par-${n}`): Config {
   const config = loadConfig('configs/paper-parallel.json');
   const five = config.devices;
   config.devices = Array.from({ length: n }, (_, i) => ({ ...five[i % five.length]!, id: `d${i + 1}` }));
   config.rounds = 3;
-  config.name = `${config.name}-${n}`;
-  config.emulation.timeScale = timeScale;
-  return config;
+  config.name = name;
+  return auto(config);
 }
 
-async function runParallel(n: number, timeScale: number): Promise<void> {
-  const config = parallelOf(n, timeScale);
+function paper(): Config {
+  return auto(loadConfig('configs/paper.json'));
+}
+
+const load = () => num(loadavg()[0] as number, 3);
+
+async function row(label: string, config: Config, extra: Partial<EmulationOptions> = {}): Promise<(string | number)[]> {
+  const before = load();
   const system = new SystemModel(config);
-  const result = await runEmulation(system, system.strategy(), { outDir: join(out, `parallel-${n}-${timeScale}`), signal: signals.signal });
-  if (result.status !== 'finished') throw result.error ?? new Error(result.status);
+  const result = await runEmulation(system, system.strategy(), { outDir: join(out, label), signal: signals.signal, onStatus: (l) => process.stderr.write(`[${label}] ${l}\n`), ...extra });
+  const after = load();
+  if (result.status !== 'finished') return [label, config.devices.length, `${before} → ${after}`, shortPct(target), '–', '–', '–', '–', '–', `${result.status}: ${result.error?.message ?? ''}`];
   const s = result.summary;
-  console.log(`\n${config.name} (parallel, ${n} devices): timeScale ${timeScale}, ${s.network} network, ${s.turnsDone} turns, wall ${num(s.wallSeconds, 3)} s`);
-  console.log(table(['phase', 'median |m/p-1|', 'p95 |m/p-1|', 'median |m-p| (s)', 'p95 |m-p| (s)'], s.fidelity.map((f) => [f.phase, f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', num(f.absMedian, 3), num(f.absP95, 3)])));
+  const v = s.fidelity;
+  const worst = Object.entries(v.phases).filter(([, p]) => p.resolutionMs < Infinity).reduce((a, b) => (b[1].median > a[1].median ? b : a));
+  const scale = v.timeScale.min === v.timeScale.max ? String(v.timeScale.min) : `${v.timeScale.min}/${v.timeScale.max}`;
+  return [label, config.devices.length, `${before} → ${after}`, shortPct(target), `${scale} (× ${s.payloadScale})`, num(s.wallSeconds, 3), `${shortPct(v.total.median)} / ${shortPct(v.total.p95)}`, `${worst[0]} ${shortPct(worst[1].median)}`, v.met ? 'yes' : 'no', s.scaleChanges.filter((c) => c.from !== c.to).length];
 }
 
-const rows: (string | number)[][] = [];
+const done: (string | number)[][] = [];
+const skipped: string[] = [];
 try {
   const missing = tcModeMissing(await probeCapabilities());
-  for (const network of networks) {
-    if (network === 'tc' && missing.length) {
-      console.log(`\ntc: skipped (missing ${missing.join(', ')})`);
-      continue;
-    }
-    for (const timeScale of scales) {
-      const s = await runOne(network, timeScale).catch((err: Error) => {
-        // "auto" refusing the budget on a loaded host is a result too
-        if (!(err instanceof UsageError)) throw err;
-        const would = /timeScale ([\d.]+) would \(about ([\d.]+) s/.exec(err.message);
-        console.log(`\n${network}, timeScale ${timeScale}: ${err.message}`);
-        rows.push([network, String(timeScale), '–', '–', would ? `refused: ${would[1]} would take ${would[2]} s` : 'refused']);
-        return undefined;
-      });
-      if (!s) continue;
-      const f = Object.fromEntries(s.fidelity.map((x) => [x.phase, x]));
-      const cell = (phase: string) => `${pct(f[phase]!.median)} / ${pct(f[phase]!.p95)}${f[phase]!.belowResolution ? ' *' : ''}`;
-      rows.push([network, timeScale === 'auto' ? `auto→${s.timeScale}` : String(timeScale), `${num(s.floor!.transfer.medianMs, 2)} / ${num(s.floor!.transfer.p95Ms, 2)}`, num(s.wallSeconds, 3), ...['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'].map(cell)]);
-    }
+  if (missing.length) throw new Error(`tc mode is not available here (missing ${missing.join(', ')})`);
+  for (const r of rows) {
+    if (signals.signal.aborted) break;
+    if (r.startsWith('seq')) done.push(await row(r, sequential(Number(r.slice(3)))));
+    else if (r.startsWith('par')) done.push(await row(r, parallel(Number(r.slice(3)))));
+    else if (r === 'local4') done.push(await row(r, parallel(4, 'local-4')));
+    else if (r === 'agent4') {
+      const name = process.env.SLEDGE_BENCH_AGENT;
+      if (!name || !process.env.NATS_URL || !process.env.REDIS_URL) {
+        skipped.push('agent4 (set SLEDGE_BENCH_AGENT, NATS_URL and REDIS_URL: an agent on a namespace host)');
+        continue;
+      }
+      const config = parallel(4, 'agent-4');
+      const { agents } = await agentsOption(name, config);
+      done.push(await row(r, config, { natsUrl: process.env.NATS_URL, redisUrl: process.env.REDIS_URL, ...(process.env.NATS_LEAF_URL ? { natsLeafUrl: process.env.NATS_LEAF_URL } : {}), ...(agents ? { agents } : {}) }));
+    } else if (r === 'start') done.push(await row(r, paper()));
+    else if (r === 'start-busy') {
+      const spinner = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+      try {
+        done.push(await row(r, paper()));
+      } finally {
+        if (spinner.pid) process.kill(spinner.pid, 'SIGKILL');
+      }
+    } else skipped.push(`${r} (unknown row; rows are ${ALL.join(',')})`);
   }
-  console.log(`\nmedian / p95 of |measured/predicted − 1| per phase (* below the emulator's resolution); floor in wall ms; load average now ${loadavg().map((x) => num(x, 2)).join(' ')}`);
-  console.log(table(['network', 'timeScale', 'floor med / p95', 'wall s', 'adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp', 'total'], rows));
-  for (const n of parallelCounts) for (const timeScale of parallelScales) await runParallel(n, timeScale);
 } finally {
+  console.log(`\ntimeScale "auto" at ${shortPct(target)} in tc, wallBudgetS ${budget ?? 'none'} per row; load = 1-minute load average before → after the row (2 cores)`);
+  console.log(table(['row', 'devices', 'load', 'target', 'timeScale min/max (payloads)', 'wall s', 'total median / p95', 'worst phase median', 'met', 'scale changes'], done));
+  for (const s of skipped) console.log(`not run: ${s}`);
   signals.dispose();
   rmSync(out, { recursive: true, force: true });
 }

@@ -122,7 +122,7 @@ async function runOne(n: number): Promise<Row> {
   clearInterval(sampler);
   const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8'));
   if (code !== 0) console.error(`N=${n}: exit ${code}: ${summary.error ?? summary.status}`);
-  const total = summary.fidelity.find((f: { phase: string }) => f.phase === 'total') ?? { median: NaN, p95: NaN };
+  const total = summary.fidelity?.total ?? { median: NaN, p95: NaN };
   const values = [...pss.values()].sort((a, b) => a - b);
   const firstTen = firstTenMedian(join(dir, 'turns.csv'));
   return {

@@ -110,8 +110,12 @@ export const linktraceSchema = z.strictObject({
 
 /**
  * `timeScale: "auto"` is chosen at run start from the plan and the calibrated floor
- * (src/time-scale.ts); `fidelity` is the target |measured/predicted − 1| of every phase's
- * median, and `wallBudgetS` bounds the wall seconds of the turns, so only "auto" takes it.
+ * (src/time-scale.ts), together with payloadScale: the config's payloadScale is then the
+ * preferred one, raised or lowered so that every transfer stays enough frames long and every
+ * wall rate stays where htb and the bus are exact (docs/fidelity.md); the monitor may slow
+ * the scale while the run runs. `fidelity` is the target |measured/predicted − 1| of every
+ * phase's median, and `wallBudgetS` bounds the wall seconds of the turns, so only "auto"
+ * takes it (a budget too small is used at its slowest scale, never refused).
  */
 export const emulationSchema = z
   .strictObject({

@@ -22,6 +22,21 @@ export interface FloorStats {
 export interface Resolution {
   transfer: Record<TransferPhase, FloorStats>;
   compute: FloorStats;
+  /**
+   * Per transfer, what the floor adds in bytes rather than in time: protocol headers
+   * (NATS, the transport's frames) and htb ending a transfer on a whole frame. It costs
+   * bytes ÷ wall rate, so it grows as the time scale slows at a fixed payloadScale and
+   * shrinks as payloadScale grows: calibrated at two wall rates (launcher/calibrate.ts)
+   * and kept apart from the fixed wall part (`transfer`), which is the one that time
+   * dilation removes. Absent: no byte part is known.
+   */
+  transferBytes?: Record<TransferPhase, number>;
+}
+
+/** Where a turn's transfers run, in wall bit/s, for the byte part of the floor. */
+export interface WallRates {
+  upBps: number;
+  downBps: number;
 }
 
 const isTransfer = (phase: DelayKey): phase is TransferPhase => (TRANSFER_PHASES as readonly string[]).includes(phase);
@@ -36,19 +51,33 @@ export function injectedDelayMs(latencyMs: number, timeScale: number, floorMs: n
  * `iterations` iterations: k transfers each leave what compensation cannot remove (the
  * floor above the modelled latency) plus the floor's spread; compute is not compensated.
  */
-export function expectedResidualMs(phase: DelayKey, res: Resolution, latencyMs: number, timeScale: number, iterations: number): number {
-  if (phase === 'total') return PHASES.reduce((sum, p) => sum + expectedResidualMs(p, res, latencyMs, timeScale, iterations), 0);
+export function expectedResidualMs(phase: DelayKey, res: Resolution, latencyMs: number, timeScale: number, iterations: number, wall?: WallRates): number {
+  if (phase === 'total') return PHASES.reduce((sum, p) => sum + expectedResidualMs(p, res, latencyMs, timeScale, iterations, wall), 0);
   if (phase === 'serverWait') return 0;
   const k = phase === 'adapterDown' || phase === 'adapterUp' ? 1 : iterations;
   if (!isTransfer(phase)) return k * (Math.abs(res.compute.medianMs) + res.compute.madMs);
-  const floor = res.transfer[phase];
-  const uncompensated = latencyMs > 0 ? Math.max(0, floor.medianMs - latencyMs * timeScale) : Math.max(0, floor.medianMs);
-  return k * (uncompensated + floor.madMs);
+  // only the fixed part is taken off the injected latency: the byte part is estimated from a few probes and stays as it is
+  const fixedMs = res.transfer[phase].medianMs;
+  const uncompensated = latencyMs > 0 ? Math.max(0, fixedMs - latencyMs * timeScale) : Math.max(0, fixedMs);
+  return k * (uncompensated + bytePartMs(phase, res, wall) + res.transfer[phase].madMs);
+}
+
+/** Wall ms the byte part of the floor costs one transfer of `phase` at the turn's wall rates. */
+export function bytePartMs(phase: TransferPhase, res: Resolution, wall?: WallRates): number {
+  const bytes = res.transferBytes?.[phase] ?? 0;
+  if (!wall || bytes <= 0) return 0;
+  const bps = phase === 'uplink' || phase === 'adapterUp' ? wall.upBps : wall.downBps;
+  return (8000 * bytes) / bps;
+}
+
+/** The whole floor of one transfer at a wall rate: the fixed wall part and the byte part. */
+export function floorAtMs(phase: TransferPhase, res: Resolution, wall?: WallRates): number {
+  return res.transfer[phase].medianMs + bytePartMs(phase, res, wall);
 }
 
 /** |measured/predicted − 1| a phase of `predictedS` emulated seconds is expected to show. */
-export function expectedError(phase: DelayKey, predictedS: number, res: Resolution, latencyMs: number, timeScale: number, iterations: number): number {
-  return expectedResidualMs(phase, res, latencyMs, timeScale, iterations) / (predictedS * 1000 * timeScale);
+export function expectedError(phase: DelayKey, predictedS: number, res: Resolution, latencyMs: number, timeScale: number, iterations: number, wall?: WallRates): number {
+  return expectedResidualMs(phase, res, latencyMs, timeScale, iterations, wall) / (predictedS * 1000 * timeScale);
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { runEmulation, type EmulationOptions } from '../launcher/emulation.js';
-import { Interrupted, RunError, UsageError } from '../errors.js';
+import { FidelityMissed, Interrupted, RunError, UsageError } from '../errors.js';
+import { verdictLine } from '../records/fidelity-verdict.js';
 import { formatRunResult } from '../format/run-text.js';
 import { progressReporter } from '../terminal/progress.js';
 import { writeReport } from '../report/report.js';
@@ -12,7 +13,7 @@ import { abortOnSignals } from '../terminal/signals.js';
  * the bus from the environment, progress on the terminal, the emulation, its report,
  * and the exit status (130 interrupted, 1 failed).
  */
-export async function emulateAndReport(system: SystemModel, strategy: Strategy, opts: Pick<EmulationOptions, 'outDir' | 'resume' | 'agents'> & { json?: boolean | undefined }): Promise<void> {
+export async function emulateAndReport(system: SystemModel, strategy: Strategy, opts: Pick<EmulationOptions, 'outDir' | 'resume' | 'agents'> & { json?: boolean | undefined; strict?: boolean | undefined }): Promise<void> {
   const signals = abortOnSignals();
   const progress = progressReporter(system.config.rounds);
   const result = await runEmulation(system, strategy, {
@@ -30,7 +31,6 @@ export async function emulateAndReport(system: SystemModel, strategy: Strategy, 
     progress.stop();
     signals.dispose();
   });
-  // "auto" refusing the wall budget is bad input, found once the floor is known: exit 2, one line
   if (result.error instanceof UsageError) throw result.error;
   // docs/architecture.md §7: every run leaves a report beside its records; a run that recorded
   // nothing has nothing to chart, and a report that fails never fails the run.
@@ -38,4 +38,6 @@ export async function emulateAndReport(system: SystemModel, strategy: Strategy, 
   process.stdout.write(opts.json ? `${JSON.stringify(result.summary, null, 2)}\n` : `${formatRunResult(result)}\nreport: ${report}\n`);
   if (result.status === 'interrupted') throw new Interrupted(signals.received() ?? 'signal');
   if (result.status === 'failed') throw new RunError(`run failed: ${result.error?.message ?? 'unknown error'}${result.records.length ? `; continue it with sledge resume ${result.dir}` : ''}`);
+  // a finished run exits 0 whatever its fidelity; --strict makes a missed target exit 3
+  if (opts.strict && !result.summary.fidelity.met) throw new FidelityMissed(verdictLine(result.summary.fidelity));
 }

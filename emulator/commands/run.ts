@@ -12,6 +12,7 @@ interface RunOptions {
   strategy?: string;
   out?: string;
   json?: boolean;
+  strict?: boolean;
   agents?: string;
 }
 
@@ -23,6 +24,7 @@ export function registerRun(program: Command): void {
     .option('-s, --strategy <spec>', "strategy, e.g. card:weightDelay=0.9 (default: the config's)")
     .option('-o, --out <dir>', 'where the records go (default runs/<run-id>/)')
     .option('--json', 'print summary.json instead of the table')
+    .option('--strict', 'exit 3 when the run finished but missed its fidelity target (emulation.fidelity)')
     .option('--agents <names>', AGENTS_HELP)
     .action(async (configPath: string, opts: RunOptions) => {
       // another run's records are never overwritten: that run is continued, not restarted
@@ -33,6 +35,6 @@ export function registerRun(program: Command): void {
       checkDecisions(system, [strategy]);
       const agents = await agentsOption(opts.agents, config);
       process.stderr.write(`${describeConfig(config)}\nstrategy ${strategy.spec}\n`);
-      await emulateAndReport(system, strategy, { outDir: opts.out, json: opts.json, ...agents });
+      await emulateAndReport(system, strategy, { outDir: opts.out, json: opts.json, strict: opts.strict, ...agents });
     });
 }

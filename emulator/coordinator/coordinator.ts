@@ -39,6 +39,7 @@ export interface CoordinatorOptions {
 export class Coordinator {
   private readonly inbox: CoordinatorInbox;
   private readonly rounds: Rounds;
+  private readonly ctx: TurnContext;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -49,7 +50,7 @@ export class Coordinator {
     private readonly options: CoordinatorOptions,
   ) {
     this.inbox = new CoordinatorInbox(nc, subjects, links, (err) => options.onError?.(err));
-    const ctx: TurnContext = {
+    const ctx: TurnContext = (this.ctx = {
       system,
       devices: new Map(system.config.devices.map((d) => [d.id, d])),
       links,
@@ -57,8 +58,23 @@ export class Coordinator {
       inbox: this.inbox,
       impairments: options.impairments,
       supervision: options.supervision,
-    };
+    });
     this.rounds = system.config.mode === 'parallel' ? new ParallelRounds(ctx) : new SequentialRounds(ctx, options.retry);
+  }
+
+  /** The system the next turns run with (its time scale may have changed since the start). */
+  get current(): SystemModel {
+    return this.ctx.system;
+  }
+
+  /**
+   * "auto" adapting to the host's load (docs/fidelity.md): the following turns run at the
+   * system's new time scale, with the latency injected at that scale. Called from onTurn,
+   * between turns (parallel mode: between rounds), never during one.
+   */
+  rescale(system: SystemModel, impairments: CoordinatorOptions['impairments']): void {
+    this.ctx.system = system;
+    this.ctx.impairments = impairments;
   }
 
   /** Plays every turn left; resolves with the number of turns recorded in all (with those before a resume). */

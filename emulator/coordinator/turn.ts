@@ -32,13 +32,14 @@ export interface Supervision {
 
 /** What a turn needs from the run around it; the coordinator builds it once. */
 export interface TurnContext {
-  readonly system: SystemModel;
+  /** Replaced between turns when "auto" changes the time scale (Coordinator.rescale). */
+  system: SystemModel;
   /** Per-turn work must not grow with N (docs/architecture.md §8): lookups, no scans of the device list. */
   readonly devices: ReadonlyMap<string, Device>;
   readonly links: ReadonlyMap<string, Link>;
   readonly control: ControlChannel;
   readonly inbox: CoordinatorInbox;
-  readonly impairments?: { up: WallImpairment; down: WallImpairment } | undefined;
+  impairments?: { up: WallImpairment; down: WallImpairment } | undefined;
   /** Process supervision for scheduled crashes; without it a crash fault fails the run. */
   readonly supervision?: Supervision | undefined;
 }
@@ -257,6 +258,7 @@ export function measuredRecord(system: SystemModel, device: Device, planned: Pla
     measured: { delay, energy },
     coordinatorWallS: m.coordinatorWallS,
     serverBusyWallS: m.serverBusyWallS,
+    timeScale,
   };
 }
 

@@ -2,6 +2,7 @@ import type { RunResult } from '../launcher/emulation.js';
 import type { PhaseFidelity } from '../records/fidelity.js';
 import type { RunSummary } from '../records/run-summary.js';
 import { num, pct, table } from './table.js';
+import { verdictLine } from '../records/fidelity-verdict.js';
 
 /** The end of `sledge run`: predicted and measured side by side, then each phase's fidelity. */
 /** Turns by status, and the devices restarted after their crash: shown only when faults were scheduled. */
@@ -30,8 +31,9 @@ export function formatRunResult(result: RunResult): string {
   const s = result.summary;
   const ratio = (m: number, p: number) => (p > 0 ? num(m / p, 4) : '–');
   const lines = [
+    ...(s.fidelity ? [verdictLine(s.fidelity)] : []),
     `run ${result.runId} ${result.status}: ${s.turnsDone}/${s.turnsPlanned} turns in ${num(s.wallSeconds, 3)} s wall, ${s.network} network, strategy ${s.strategy}`,
-    `(emulated seconds = wall ÷ timeScale ${s.timeScale}${s.timeScaleRequested === 'auto' ? ', chosen by auto' : ''}; payloads × ${s.payloadScale})`,
+    `(emulated seconds = wall ÷ timeScale ${scaleText(s)}${s.timeScaleRequested === 'auto' ? ', chosen by auto' : ''}; payloads × ${s.payloadScale})`,
     ...floorLine(s),
     '',
     table(
@@ -43,10 +45,12 @@ export function formatRunResult(result: RunResult): string {
       ],
     ),
     '',
-    table(['phase', 'median |m/p-1|', 'p95', 'worst', 'turns', 'median |m-p| (s)', 'p95 |m-p| (s)'], s.fidelity.map(fidelityRow)),
+    table(['phase', 'median |m/p-1|', 'p95', 'worst', 'turns', 'median |m-p| (s)', 'p95 |m-p| (s)'], s.fidelityByPhase.map(fidelityRow)),
   ];
-  if (s.fidelity.some((f) => f.belowResolution)) lines.push(resolutionNote(s));
+  if (s.fidelityByPhase.some((f) => f.belowResolution)) lines.push(resolutionNote(s));
   lines.push(...faultLines(result));
+  const changes = (s.scaleChanges ?? []).filter((c) => c.to !== c.from);
+  if (changes.length) lines.push('', `time scale changed ${changes.length} time${changes.length === 1 ? '' : 's'} while the run ran:`, ...changes.map((c) => `  after ${c.afterTurns} turns: ${c.from} → ${c.to} (${c.reason})`));
   const rejected = Object.entries(s.rejectedMessages).filter(([, n]) => n > 0);
   if (rejected.length) lines.push('', `rejected malformed messages: ${rejected.map(([a, n]) => `${a} ${n}`).join(', ')}`);
   lines.push('', `records: ${result.dir}/ (manifest.json, turns.csv, summary.json, report.html, logs/)`);
@@ -71,4 +75,10 @@ function resolutionNote(s: RunSummary): string {
   const floorMs = s.floor?.transfer.medianMs ?? NaN;
   const emulated = typeof s.timeScale === 'number' ? ` = ${num(floorMs / s.timeScale, 3)} ms emulated` : '';
   return `* below the emulator's resolution: predicted shorter than its floor (${num(floorMs, 3)} ms wall${emulated}); median and p95 are |measured − predicted| in emulated ms`;
+}
+
+/** The run's time scale, or the range it moved in when "auto" adapted it to the host's load. */
+function scaleText(s: RunSummary): string {
+  const r = s.fidelity?.timeScale;
+  return r && Number.isFinite(r.min) && r.min !== r.max ? `${r.min}–${r.max} (per turn in turns.csv)` : String(s.timeScale);
 }

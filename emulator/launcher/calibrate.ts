@@ -28,7 +28,7 @@ export interface Calibration {
   overheadPerTurnS: number;
   /** Wall seconds the calibration took. */
   wallS: number;
-  probe: Probe & { turns: number; devices: string[] };
+  probe: Probe & { turns: number; devices: string[]; concurrency?: number };
 }
 
 /**
@@ -51,10 +51,20 @@ export interface Probe {
    */
   delayWallMs: number;
   timeScale: number;
+  /** The payloadScale the probe's bytes and wall rates were taken at (absent in runs recorded before "auto" chose it). */
+  payloadScale?: number;
 }
 
 const WARMUP_TURNS = 2;
-const TURNS = 10;
+const TURNS = 12;
+/**
+ * Every other probe turn runs its links this many times slower: the floor's fixed wall
+ * part is the same at both rates, its byte part (headers, whole frames) costs this many
+ * times longer, so the two are told apart (src/resolution.ts).
+ */
+const SLOW = 4;
+/** Probes in flight at once at most: enough to load the bus and the host as a parallel round does, few enough to stay short. */
+const MAX_PROBE_CONCURRENCY = 32;
 /**
  * A probe's smashed data is the run's own, capped at this long: a tc link after a full
  * transfer is not the link after a short one (its bucket, the queue), and the adapters
@@ -73,50 +83,85 @@ export interface CalibrationDeps {
   controlTimeoutMs: number;
   signal: AbortSignal;
   probe: Probe;
+  /** Parallel mode: turns in flight at the plan's busiest moment (a round's devices); the probes run that many at once. */
+  concurrency?: number;
 }
 
-export function planProbe(system: SystemModel, strategy: Strategy, timeScale: number): Probe {
+export function planProbe(system: SystemModel, strategy: Strategy, timeScale: number, payloadScale = system.config.emulation.payloadScale): Probe {
   const { split, config } = system;
   const turns = [...planTurns(system, strategy)].filter((t) => t.cut > 0);
   const median = (xs: number[], fallback: number) => xs.sort((a, b) => a - b)[xs.length >> 1] ?? fallback;
   const cut = median(turns.map((t) => t.cut), config.training.cutRange[0]);
-  const wall = (bps: number) => (bps * config.emulation.payloadScale) / timeScale;
+  const wall = (bps: number) => (bps * payloadScale) / timeScale;
   const upBps = wall(median(turns.map((t) => t.rateUpBps), 1e7));
   const downBps = wall(median(turns.map((t) => t.rateDownBps), 1e7));
-  const scaled = (bytes: number) => Math.max(1, Math.min(DEFAULT_CHUNK_BYTES, Math.round(bytes * config.emulation.payloadScale)));
-  const smashedCap = (Math.min(upBps, downBps) * MAX_SMASHED_MS) / 8000;
+  const scaled = (bytes: number) => Math.max(1, Math.min(DEFAULT_CHUNK_BYTES, Math.round(bytes * payloadScale)));
+  // the slow half of the probes must stay as short as the run's own transfers
+  const smashedCap = (Math.min(upBps, downBps) * MAX_SMASHED_MS) / 8000 / SLOW;
   const I = config.training.iterations;
   const workload = (p: (typeof COMPUTE)[number]) => Math.min(MAX_WORKLOAD_MS, (1000 * timeScale * median(turns.map((t) => t.delay[p]), 0)) / I);
   const workloadMs = { deviceForward: workload('deviceForward'), server: workload('server'), deviceBackward: workload('deviceBackward') };
   const smashedBytes = Math.max(1, Math.min(scaled(split.smashedBytes), Math.floor(smashedCap)));
-  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes, upBps, downBps, workloadMs, delayWallMs: config.channel.delayMs * timeScale, timeScale };
+  return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes, upBps, downBps, workloadMs, delayWallMs: config.channel.delayMs * timeScale, timeScale, payloadScale };
 }
 
 export async function calibrate(deps: CalibrationDeps): Promise<Calibration> {
   const started = performance.now();
-  const devices = [...deps.links.keys()].slice(0, 3);
-  const transfer = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
+  const width = Math.max(1, Math.min(deps.concurrency ?? 1, MAX_PROBE_CONCURRENCY, deps.links.size));
+  // sequential: three devices in turn; parallel: `width` devices at once, as the run's busiest moment has them
+  const devices = [...deps.links.keys()].slice(0, Math.max(3, width));
+  // per phase, the floor at the probe's rate (fast) and at SLOW times less (slow)
+  const fast = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
+  const slow = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, [] as number[]])) as Record<TransferPhase, number[]>;
   const compute: number[] = [];
   const overhead: number[] = [];
   for (let k = 0; k < WARMUP_TURNS + TURNS; k++) {
     if (deps.signal.aborted) throw deps.signal.reason instanceof Error ? deps.signal.reason : new RunError('interrupted');
-    const { phases, elapsedS } = await probeTurn(deps, devices[k % devices.length] as string, k);
+    const slowed = k % 2 === 1;
+    const factor = slowed ? SLOW : 1;
+    const batch = Array.from({ length: width }, (_, i) => devices[(k * width + i) % devices.length] as string);
+    const results = await Promise.all(batch.map((d) => probeTurn(deps, d, k, factor)));
     if (k < WARMUP_TURNS) continue;
-    for (const p of TRANSFER_PHASES) {
-      const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
-      const rate = p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps;
-      transfer[p].push(1000 * phases[p] - (8000 * bytes) / rate - deps.probe.delayWallMs);
+    for (const { phases } of results) {
+      for (const p of TRANSFER_PHASES) {
+        const bytes = p === 'uplink' || p === 'downlink' ? deps.probe.smashedBytes : deps.probe.adapterBytes;
+        const rate = (p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps) / factor;
+        (slowed ? slow : fast)[p].push(1000 * phases[p] - (8000 * bytes) / rate - deps.probe.delayWallMs);
+      }
     }
-    for (const p of COMPUTE) compute.push(1000 * phases[p] - deps.probe.workloadMs[p]);
-    overhead.push(elapsedS - phases.total);
+    if (slowed) continue; // workloads and turn overhead as the run has them
+    for (const { phases } of results) {
+      // at once, the server's jobs queue for its one GPU: that wait is the model's serverWait, not a floor
+      for (const p of COMPUTE) if (width === 1 || p !== 'server') compute.push(1000 * phases[p] - deps.probe.workloadMs[p]);
+    }
+    overhead.push(results[0]!.elapsedS - results[0]!.phases.total);
   }
+  const split = Object.fromEntries(TRANSFER_PHASES.map((p) => [p, splitFloor(fast[p], slow[p], p === 'uplink' || p === 'adapterUp' ? deps.probe.upBps : deps.probe.downBps)])) as Record<TransferPhase, ReturnType<typeof splitFloor>>;
   return {
-    resolution: { transfer: Object.fromEntries(TRANSFER_PHASES.map((p) => [p, stats(transfer[p])])) as Resolution['transfer'], compute: stats(compute) },
-    transfer: stats(TRANSFER_PHASES.flatMap((p) => transfer[p])),
+    resolution: {
+      transfer: Object.fromEntries(TRANSFER_PHASES.map((p) => [p, split[p].fixed])) as Resolution['transfer'],
+      transferBytes: Object.fromEntries(TRANSFER_PHASES.map((p) => [p, split[p].bytes])) as Record<TransferPhase, number>,
+      compute: stats(compute),
+    },
+    transfer: stats(TRANSFER_PHASES.flatMap((p) => fast[p])),
     overheadPerTurnS: Math.max(0, spread(overhead).median) + RECORD_OVERHEAD_S,
     wallS: (performance.now() - started) / 1000,
-    probe: { ...deps.probe, turns: TURNS, devices },
+    probe: { ...deps.probe, turns: TURNS, devices, concurrency: width },
   };
+}
+
+/**
+ * The floor of one transfer phase as a fixed wall part and a byte part: at wall rate R it
+ * is a + 8b/R, so the medians at R and R/SLOW give b = (slow − fast) / (8(SLOW − 1)/R) and
+ * a = fast − 8b/R. Noise can make b negative: then there is no byte part to speak of.
+ */
+function splitFloor(fastMs: number[], slowMs: number[], rateBps: number): { fixed: FloorStats; bytes: number } {
+  const f = spread(fastMs);
+  const s = spread(slowMs);
+  const msPerByteFast = 8000 / rateBps;
+  const bytes = Math.max(0, (s.median - f.median) / (msPerByteFast * (SLOW - 1)));
+  const partMs = bytes * msPerByteFast;
+  return { fixed: { medianMs: f.median - partMs, p95Ms: f.p95 - partMs, madMs: f.mad, samples: fastMs.length + slowMs.length }, bytes };
 }
 
 function stats(samples: number[]): FloorStats {
@@ -125,10 +170,10 @@ function stats(samples: number[]): FloorStats {
 }
 
 /** One tiny turn, sent as the coordinator sends a real one; the phases come back in wall seconds. */
-async function probeTurn(deps: CalibrationDeps, device: string, k: number): Promise<{ phases: PhaseWall; elapsedS: number }> {
+async function probeTurn(deps: CalibrationDeps, device: string, k: number, slower: number): Promise<{ phases: PhaseWall; elapsedS: number }> {
   const link = deps.links.get(device) as Link;
   const started = performance.now();
-  await link.setRates(deps.probe.upBps, deps.probe.downBps);
+  await link.setRates(deps.probe.upBps / slower, deps.probe.downBps / slower);
   const paced = pacing(link);
   const pad = link.padding();
   // each probe its own attempt: its tags and the server's prepared turn never meet the previous probe's

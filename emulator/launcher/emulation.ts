@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
-import type { SystemModel } from '../../src/system-model.js';
+import { SystemModel } from '../../src/system-model.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { RunError, UsageError } from '../errors.js';
 import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
@@ -24,7 +24,9 @@ import type { TurnRecord } from '../records/turn-record.js';
 import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { calibrate, type Probe } from './calibrate.js';
-import { calibrateTimeScale, timeScaleBound, type ScaleFacts, type ScaleSetup } from './scale-choice.js';
+import { calibrateTimeScale, impairmentsAt, payloadScaleBound, timeScaleBound, type ScaleFacts, type ScaleSetup } from './scale-choice.js';
+import { ScaleMonitor, type ScaleChange } from './scale-monitor.js';
+import { DEFAULT_MAX_TIME_SCALE } from '../../src/time-scale.js';
 import { CrashSupervisor, type Restart } from './faults.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
@@ -72,6 +74,8 @@ export interface RunResult {
 
 /** Actors started and not yet ready at once: start-up is CPU-bound, a few per core keep both busy. */
 const START_CONCURRENCY = 16;
+/** Sequential mode: done turns the monitor judges together before it may change the time scale. */
+const SEQUENTIAL_WINDOW = 5;
 /** From this many devices on, the first turn waits for the host to be quiet (launcher/quiet-host.ts). */
 const SETTLE_FROM_DEVICES = 50;
 
@@ -139,6 +143,7 @@ export class Emulation {
     readonly strategy: Strategy,
     private readonly opts: EmulationOptions,
   ) {
+    this.requested = system;
     this.runId = opts.resume?.runId ?? newRunId();
     const dir = opts.resume?.dir ?? opts.outDir ?? join('runs', this.runId);
     this.madeDir = !existsSync(dir);
@@ -295,7 +300,8 @@ export class Emulation {
     if (!this.opts.resume) this.files.writeJson('manifest.json', manifest);
     await started.store.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
-    const coordinator = new Coordinator(started.nc, this.subjects, system, this.strategy, links, {
+    const monitor = this.monitor(turnsTotal, scale);
+    const coordinator: Coordinator = new Coordinator(started.nc, this.subjects, system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments: scale.impairments,
       done: new Set(this.records.map(turnKey)),
@@ -304,10 +310,14 @@ export class Emulation {
       onError: (err) => this.fail(err),
       onTurnStart: (t, i) => this.opts.onProgress?.({ turnsDone: i, turnsTotal, round: t.round, device: t.device }),
       onTurn: async (record, done) => {
+        const load = loadavg()[0] ?? NaN;
+        record.hostLoad1m = Number(load.toFixed(2));
         this.records.push(record);
         this.files.appendTurn(record);
         await started.store.turn(record, done, seqOf(record)!);
         this.opts.onProgress?.({ turnsDone: done, turnsTotal, round: record.round, device: record.device });
+        const change = monitor?.observe(record, done, load);
+        if (change) this.rescale(coordinator, change, manifest, scale);
       },
     });
     await coordinator.run(this.signal);
@@ -317,10 +327,52 @@ export class Emulation {
     this.stage('shutdown');
   }
 
+  /** Time scale changes made while the run ran (launcher/scale-monitor.ts). */
+  readonly scaleChanges: ScaleChange[] = [];
+  private storedManifest: ReturnType<Emulation['manifest']> | undefined;
+  /** The system as the config asked for it ("auto" unresolved): the bus was sized for it. */
+  private readonly requested: SystemModel;
+
+  /** "auto" runs are watched and their scale adapted (docs/fidelity.md); a fixed scale is the config's choice and only reported. */
+  private monitor(turnsTotal: number, scale: ScaleSetup): ScaleMonitor | undefined {
+    const { facts, system } = scale;
+    if (facts.timeScale.requested !== 'auto') return undefined;
+    const { config } = system;
+    const emulated = [...planTurns(system, this.strategy)].reduce((sum, t) => sum + t.delay.total, 0);
+    return new ScaleMonitor({
+      base: facts.timeScale.chosen,
+      target: facts.target,
+      wallBudgetS: config.emulation.wallBudgetS,
+      // the bus's write deadline was set for this (build)
+      maxTimeScale: Math.min(DEFAULT_MAX_TIME_SCALE, timeScaleBound(this.requested, this.strategy)),
+      emulatedLeftS: (done) => emulated * Math.max(0, 1 - done / turnsTotal),
+      overheadPerTurnS: facts.floor.overheadPerTurnS,
+      turnsTotal,
+      window: config.mode === 'parallel' ? config.devices.length : SEQUENTIAL_WINDOW,
+    });
+  }
+
+  /** The coordinator's next turns at the new scale; the change and its reason said and kept in manifest.json. */
+  private rescale(coordinator: Coordinator, change: ScaleChange, manifest: ReturnType<Emulation['manifest']>, scale: ScaleSetup): void {
+    this.scaleChanges.push(change);
+    this.status(`after ${change.afterTurns} turns: ${change.from === change.to ? `timeScale stays ${change.to}` : `timeScale ${change.from} → ${change.to}`} (${change.reason})`);
+    if (change.to !== change.from) {
+      const system = new SystemModel({ ...coordinator.current.config, emulation: { ...coordinator.current.config.emulation, timeScale: change.to } });
+      coordinator.rescale(system, impairmentsAt(system, scale.facts.floor, [...planTurns(system, this.strategy)]).impairments);
+    }
+    // a resumed run keeps the manifest it started with, and the changes made before it was interrupted
+    this.storedManifest ??= this.opts.resume ? (JSON.parse(readFileSync(join(this.files.dir, 'manifest.json'), 'utf8')) as typeof manifest) : manifest;
+    const stored = this.storedManifest;
+    const before = (stored.fidelity as { changes?: ScaleChange[] } | null)?.changes ?? [];
+    this.files.writeJson('manifest.json', { ...stored, fidelity: stored.fidelity ? { ...stored.fidelity, changes: [...before, ...this.scaleChanges] } : null });
+  }
+
   /** The floor, calibrated through the real actors and links, and the time scale it allows (launcher/scale-choice.ts). */
   private async chooseTimeScale(started: StartedRun, links: ReadonlyMap<string, Link>): Promise<ScaleSetup> {
     const controlTimeoutMs = this.config.emulation.controlTimeoutS * 1000;
-    const measure = (probe: Probe) => calibrate({ nc: started.nc, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe });
+    // parallel: the floor under the run's own concurrency, every device of a round in flight at once (docs/fidelity.md)
+    const concurrency = this.config.mode === 'parallel' ? this.config.devices.length : 1;
+    const measure = (probe: Probe) => calibrate({ nc: started.nc, subjects: this.subjects, links, controlTimeoutMs, signal: this.signal, probe, concurrency });
     const scale = await calibrateTimeScale(this.reached.system, this.strategy, started.network.mode, measure);
     this.reached.system = scale.system;
     this.reached.scale = scale.facts;
@@ -364,7 +416,7 @@ export class Emulation {
     const { system, network, scale, restarts } = this.reached;
     const poolRejected = this.actors.rejected;
     const rejected = { ...this.reached.rejected, ...(poolRejected ? { launcher: { 'ready/not-an-actor': poolRejected } } : {}) };
-    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config: system.config, records: this.records, network, wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts, scale });
+    return summarizeRun({ runId: this.runId, strategy: this.strategy.spec, status: state, config: system.config, records: this.records, network, wallSeconds: (performance.now() - this.started) / 1000, stages: this.stages, rejected, error: error?.message, restarts, scale, scaleChanges: this.scaleChanges });
   }
 
   /** summary.json is written before the teardown; its time is added once it is known. */
@@ -394,7 +446,7 @@ function slowestWallRate(system: SystemModel, strategy: Strategy): number {
   const turns = [...planTurns(system, strategy)];
   let slowest = Infinity;
   for (const t of turns) slowest = Math.min(slowest, t.rateUpBps, t.rateDownBps);
-  return (slowest * system.config.emulation.payloadScale) / timeScaleBound(system, strategy, turns);
+  return (slowest * payloadScaleBound(system, strategy, turns)) / timeScaleBound(system, strategy, turns);
 }
 
 /** Builds, starts, runs and stops one emulation; finished turns are kept on every path. */

@@ -1,8 +1,10 @@
 import type { Config } from '../../src/config.js';
 import type { ScaleFacts } from '../launcher/scale-choice.js';
+import type { ScaleChange } from '../launcher/scale-monitor.js';
 import { summarize, type Summary } from '../../src/summary.js';
 import type { FloorStats, Resolution } from '../../src/resolution.js';
 import { fidelity, type PhaseFidelity } from './fidelity.js';
+import { fidelityVerdict, type FidelityVerdict } from './fidelity-verdict.js';
 import type { TurnRecord } from './turn-record.js';
 import type { Restart } from '../launcher/faults.js';
 
@@ -28,7 +30,10 @@ export interface RunSummary {
   turnsDone: number;
   predicted: Summary;
   measured: Summary;
-  fidelity: PhaseFidelity[];
+  /** Whether the run met the fidelity it declared (docs/fidelity.md): what turns.csv gives, judged against the target. */
+  fidelity: FidelityVerdict;
+  /** Every phase's |measured/predicted − 1| and |measured − predicted| in detail (the tables of the end-of-run text and the report). */
+  fidelityByPhase: PhaseFidelity[];
   wallSeconds: number;
   /** Wall seconds of each stage: network set-up, bus, actors ready, turns, teardown (filled in after it). */
   stages: Record<string, number>;
@@ -37,6 +42,8 @@ export interface RunSummary {
   rejectedByReason: Record<string, number>;
   /** Device processes that died on schedule (crash faults) and were started again. */
   restarts: Restart[];
+  /** The time scale changes "auto" made while the run ran, each with its reason (also in manifest.json). */
+  scaleChanges: ScaleChange[];
 }
 
 /** Per actor and reason → per actor totals and per reason totals. */
@@ -66,6 +73,7 @@ export function summarizeRun(args: {
   error?: string | undefined;
   restarts?: Restart[];
   scale?: ScaleFacts | undefined;
+  scaleChanges?: ScaleChange[];
 }): RunSummary {
   const { records, config, scale } = args;
   const resolution = scale?.floor.resolution;
@@ -89,10 +97,12 @@ export function summarizeRun(args: {
     turnsDone: records.length,
     predicted: side('predicted'),
     measured: side('measured'),
-    fidelity: fidelity(records, context),
+    fidelity: fidelityVerdict(records, { target: config.emulation.fidelity, resolution, iterations: config.training.iterations }),
+    fidelityByPhase: fidelity(records, context),
     wallSeconds: args.wallSeconds,
     stages: args.stages ?? {},
     ...rejectionTotals(args.rejected),
     restarts: args.restarts ?? [],
+    scaleChanges: args.scaleChanges ?? [],
   };
 }

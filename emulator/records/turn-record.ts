@@ -29,6 +29,10 @@ export interface TurnRecord {
   startAt?: number;
   /** How many times the turn was run again because a bus outage interrupted it (docs/architecture.md §9); 0 normally. */
   retries: number;
+  /** Wall seconds per emulated second this turn ran at: "auto" may change it between turns (docs/fidelity.md). */
+  timeScale?: number;
+  /** The host's 1-minute load average as the turn ended. */
+  hostLoad1m?: number;
 }
 
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'] as const;
@@ -59,6 +63,8 @@ export const CSV_COLUMNS = [
   'coordinator_wall_s',
   'server_busy_wall_s',
   'retries',
+  'time_scale',
+  'host_load_1m',
 ];
 
 export function csvRow(r: TurnRecord): string {
@@ -79,6 +85,8 @@ export function csvRow(r: TurnRecord): string {
     r.coordinatorWallS,
     r.serverBusyWallS,
     r.retries,
+    r.timeScale ?? '',
+    r.hostLoad1m ?? '',
   ];
   return cells.join(',');
 }
@@ -113,6 +121,9 @@ export function parseTurnsCsv(text: string): TurnRecord[] {
         serverBusyWallS: n('server_busy_wall_s'),
         // a run written before the column existed had no retries
         retries: n('retries') || 0,
+        // runs recorded before per-turn scales have neither column
+        ...(get('time_scale') !== '' ? { timeScale: n('time_scale') } : {}),
+        ...(get('host_load_1m') !== '' ? { hostLoad1m: n('host_load_1m') } : {}),
       };
     });
 }

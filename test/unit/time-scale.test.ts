@@ -5,7 +5,7 @@ import { parseConfig } from '../../src/config.js';
 import { planTurns } from '../../src/plan.js';
 import { belowResolution, expectedError, expectedResidualMs, injectedDelayMs, type FloorStats, type Resolution } from '../../src/resolution.js';
 import { SystemModel } from '../../src/system-model.js';
-import { chooseTimeScale, expectedMedianErrors, roundUp, type TimeScaleRequest } from '../../src/time-scale.js';
+import { budgetTimeScale, chooseTimeScale, expectedMedianErrors, minFrames, payloadScaleFor, roundDown, roundUp, type TimeScaleRequest } from '../../src/time-scale.js';
 import { mustParse } from './helpers.js';
 
 const PAPER = JSON.parse(readFileSync(new URL('../../configs/paper.json', import.meta.url), 'utf8'));
@@ -69,7 +69,7 @@ describe('timeScale "auto"', () => {
   it('picks a larger timeScale for a tighter target on the same config, each the fastest that meets it', () => {
     const loose = chooseTimeScale(request({ fidelity: 0.05 }));
     const tight = chooseTimeScale(request({ fidelity: 0.01 }));
-    if (!loose.ok || !tight.ok) expect.fail('no budget: both must be feasible');
+    if (!loose.meets || !tight.meets) expect.fail('no budget: both must be feasible');
     expect(tight.timeScale).toBeGreaterThan(loose.timeScale);
     for (const [choice, target] of [[loose, 0.05], [tight, 0.01]] as const) {
       const worst = (t: number) => Math.max(...expectedMedianErrors(request(), t).map((e) => e.error));
@@ -82,19 +82,52 @@ describe('timeScale "auto"', () => {
   it('latency the floor can be taken out of lets it run faster than the same config without latency', () => {
     const withLatency = chooseTimeScale(request({}, 10));
     const without = chooseTimeScale(request({}, 0));
-    if (!withLatency.ok || !without.ok) expect.fail('no budget: both must be feasible');
+    if (!withLatency.meets || !without.meets) expect.fail('no budget: both must be feasible');
     expect(withLatency.timeScale).toBeLessThan(without.timeScale);
   });
 
-  it('refuses a wall budget the target cannot be met in, naming the timeScale that would and its wall time', () => {
+  it('never refuses: a wall budget the target cannot be met in gets the slowest scale it allows, and the error expected there', () => {
     const free = chooseTimeScale(request());
-    const refused = chooseTimeScale(request({ wallBudgetS: 5 }));
-    if (!free.ok) expect.fail('no budget: feasible');
-    expect(refused).toEqual({ ok: false, timeScale: free.timeScale, wallS: free.wallS, budgetS: 5 });
+    const tight = chooseTimeScale(request({ wallBudgetS: 5 }));
+    if (!free.meets) expect.fail('no budget: feasible');
+    expect(tight.budgetLimited).toBe(true);
+    expect(tight.meets).toBe(false);
+    expect(tight.timeScale).toBe(roundDown(budgetTimeScale(request(), 5)));
+    expect(tight.wallS).toBeLessThanOrEqual(5);
+    expect(tight.worst.error).toBeGreaterThan(0.02);
+    expect(tight.why[0]).toMatch(/the slowest wallBudgetS 5 s allows; the target would need /);
     // the estimate is the turns' emulated time scaled plus the fixed cost per turn
     const emulated = request().turns.reduce((s, t) => s + t.delay.total, 0);
     expect(free.wallS).toBeCloseTo(emulated * free.timeScale + 100 * 0.005, 9);
-    expect(chooseTimeScale(request({ wallBudgetS: free.wallS + 1 })).ok).toBe(true);
+    expect(chooseTimeScale(request({ wallBudgetS: free.wallS + 1 })).meets).toBe(true);
+  });
+
+  it('dilates bytes with time: payloadScale raised until the smallest transfer is enough frames, lowered to keep wall rates exact', () => {
+    const b = { preferred: 0.05, smallestTransferBytes: 50_000, fastestRateBps: 5e7, concurrency: 1 };
+    // 3%: 17 frames of 1448 B = 24,616 B, about half of 50 kB
+    expect(minFrames(0.03)).toBe(17);
+    const raised = payloadScaleFor(b, 0.03, 1);
+    expect(raised.payloadScale).toBe(roundUp((17 * 1448) / 50_000));
+    expect(raised.frames).toBeGreaterThanOrEqual(17);
+    // a fast scale: 5e7 × ps / 0.01 ≤ 1e8 bounds ps at 0.02
+    expect(payloadScaleFor({ ...b, preferred: 0.5, smallestTransferBytes: 1e7 }, 0.03, 0.01).payloadScale).toBe(0.02);
+    // in between, the config's stays
+    expect(payloadScaleFor({ ...b, preferred: 0.6 }, 0.03, 1).payloadScale).toBe(0.6);
+    // parallel: ten transfers at once share the bus's 1.6e8
+    expect(payloadScaleFor({ ...b, preferred: 1, smallestTransferBytes: 1e7, concurrency: 10 }, 0.03, 0.01).payloadScale).toBe(0.0032);
+  });
+
+  it('the byte part of the floor (headers, whole frames) is off by bytes over the wall rate, so a larger payloadScale removes it', () => {
+    const withBytes: Resolution = { ...RES, transferBytes: { adapterDown: 1000, uplink: 1000, downlink: 1000, adapterUp: 1000 } };
+    const slow = { upBps: 8e5, downBps: 8e5 };
+    // 1000 B at 0.8 Mbit/s is 10 ms on top of the fixed 0.3 ms (no latency to take it off)
+    expect(expectedResidualMs('adapterDown', withBytes, 0, 0.1, 1, slow)).toBeCloseTo(10 + 0.3 + 0.05, 9);
+    const req = { ...request({}, 0), resolution: withBytes, fidelity: 0.03 };
+    const fixed = chooseTimeScale({ ...req, payload: 0.001 });
+    const joint = chooseTimeScale({ ...req, payload: { preferred: 0.001, smallestTransferBytes: 131_072, fastestRateBps: 2.4e8, concurrency: 1, overheadBytes: 1000 } });
+    expect(joint.payloadScale).toBeGreaterThan(0.001);
+    expect(joint.meets).toBe(true);
+    expect(fixed.meets).toBe(false);
   });
 
   it('rounds up to two significant digits, never down', () => {

@@ -1,4 +1,7 @@
 import { num, pct } from '../../format/table.js';
+import type { RunSummary } from '../../records/run-summary.js';
+import type { PhaseFidelity } from '../../records/fidelity.js';
+import { verdictLine, type FidelityVerdict } from '../../records/fidelity-verdict.js';
 import type { ReportInput, ReportRun } from '../inputs.js';
 import { esc } from './escape.js';
 
@@ -65,11 +68,27 @@ export function reductionsTable(input: ReportInput): string {
 export function fidelityTable(runs: readonly ReportRun[]): string {
   const first = runs[0];
   if (!first) return '';
-  const phases = first.summary.fidelity.map((f) => f.phase);
-  const of = (r: ReportRun, phase: string) => r.summary.fidelity.find((f) => f.phase === phase);
+  return `${verdicts(runs)}\n${phaseTable(runs, first)}`;
+}
+
+/** Each run's verdict (docs/fidelity.md), the line the end-of-run text starts with; runs recorded before it have none. */
+function verdicts(runs: readonly ReportRun[]): string {
+  const lines = runs.flatMap((r) => {
+    const v = (r.summary as unknown as { fidelity?: unknown }).fidelity;
+    if (!v || Array.isArray(v) || typeof v !== 'object') return [];
+    const verdict = v as FidelityVerdict;
+    const who = runs.length > 1 ? `<code>${esc(r.label)}</code>: ` : '';
+    return [`<p class="${verdict.met ? 'fidelity-met' : 'fidelity-missed'}"><strong>${who}${esc(verdictLine(verdict))}</strong></p>`];
+  });
+  return lines.join('\n');
+}
+
+function phaseTable(runs: readonly ReportRun[], first: ReportRun): string {
+  const phases = byPhase(first.summary).map((f) => f.phase);
+  const of = (r: ReportRun, phase: string) => byPhase(r.summary).find((f) => f.phase === phase);
   if (runs.length === 1) {
     const head = [[h('phase'), h('median'), h('p95'), h('worst'), h('turns')]];
-    const rows = first.summary.fidelity.map((f) => [esc(f.phase), f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', f.n ? pct(f.worst) : '–', String(f.n)]);
+    const rows = byPhase(first.summary).map((f) => [esc(f.phase), f.n ? pct(f.median) : '–', f.n ? pct(f.p95) : '–', f.n ? pct(f.worst) : '–', String(f.n)]);
     return table(head, rows);
   }
   const head = [[h('phase'), ...runs.map((r) => `<th><code>${esc(r.label)}</code></th>`)]];
@@ -113,4 +132,10 @@ export function faultsTable(runs: readonly ReportRun[]): string {
     num(t.measured.delay.total),
   ]);
   return `<h3>Faulted turns</h3>\n${table(head, rows)}\n<p class="note">Scheduled faults: a dropped turn took no part (zeros); a crashed one is measured up to the crash, its adapters discarded and its device restarted; an outage is in its phase's time. Fidelity above counts completed turns only.</p>`;
+}
+
+/** The per-phase table of a summary: `fidelityByPhase`, or `fidelity` in runs recorded before the verdict took its name. */
+export function byPhase(s: RunSummary): PhaseFidelity[] {
+  const legacy = (s as unknown as { fidelity: unknown }).fidelity;
+  return s.fidelityByPhase ?? (Array.isArray(legacy) ? (legacy as PhaseFidelity[]) : []);
 }
