@@ -6,6 +6,7 @@
  * baseline, turns per second, fidelity of turn totals, teardown, and what was left behind.
  * Not a test: figures to read.
  * Usage: node dist/scripts/bench-scale.js [N,N,...] [network] [config]
+ *        node dist/scripts/bench-scale.js idle [N,N,...] [windowS]   (idle CPU and start-up of N actors, scripts/scale-idle.ts)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,11 @@ import { join } from 'node:path';
 import { runPrefix } from '../emulator/net/names.js';
 import { num, pct, table } from '../emulator/format/table.js';
 
+if (process.argv[2] === 'idle') {
+  const { runIdleBench } = await import('./scale-idle.js');
+  await runIdleBench((process.argv[3] ?? '50,200').split(',').map(Number), Number(process.argv[4] ?? 30));
+  process.exit(0);
+}
 const sizes = (process.argv[2] ?? '10,100,300,1000').split(',').map(Number);
 const network = process.argv[3] ?? 'tc';
 const base = JSON.parse(readFileSync(process.argv[4] ?? 'configs/scale-1000.json', 'utf8'));
