@@ -10,6 +10,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerSweep } from './commands/sweep.js';
 import { registerWatch } from './commands/watch.js';
 import { registerAgent } from './commands/agent.js';
+import { registerKeygen } from './commands/keygen.js';
 
 const program = new Command();
 program
@@ -29,6 +30,7 @@ registerCompare(program);
 registerSweep(program);
 registerWatch(program);
 registerAgent(program);
+registerKeygen(program);
 
 function fail(err: unknown): never {
   const verbose = program.opts().verbose || process.argv.includes('--verbose');

@@ -32,6 +32,8 @@ import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
 import { RunHosts, type HostsOptions } from './run-hosts.js';
+import { actorUser, type RunUser } from '../trust/run-user.js';
+import type { ActorSettings } from './agent-fleet.js';
 import { settleHost } from './settle.js';
 
 export interface Progress {
@@ -102,6 +104,8 @@ export class Emulation {
   private rejected: Record<string, Record<string, number>> = {};
   private scale: ScaleSetup | undefined;
   private readonly hosts: RunHosts;
+  /** Who the actors run as: not root (docs/trust.md); undefined when sledge is not root itself. */
+  private actorUser: RunUser | undefined;
   private crashes: CrashSupervisor | undefined;
   /** Wall seconds per stage, for summary.json and bench:scale. */
   readonly stages: Record<string, number> = {};
@@ -142,6 +146,7 @@ export class Emulation {
   /** The network, the kernel limits, the bus and the run's records. */
   async build(): Promise<void> {
     const { config } = this.system;
+    this.actorUser = actorUser();
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${this.runId}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
     this.network = await chooseNetwork(config);
@@ -177,7 +182,7 @@ export class Emulation {
     this.teardown.add('redis connection', () => this.store!.close());
     if (this.opts.resume) await this.reconcile();
     this.teardown.add('agents', () => this.hosts.close());
-    await this.hosts.open(this.nc, { runId: this.runId, mode: this.network.mode, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), env: sharedEnv(this.actorEnv('server')), onLost: (e) => this.fail(e) });
+    await this.hosts.open(this.nc, { runId: this.runId, mode: this.network.mode, actors: this.actorSettings(), onLost: (e) => this.fail(e) });
     this.stage('bus');
   }
 
@@ -210,7 +215,7 @@ export class Emulation {
     this.pool = pool;
     this.teardown.add('actor processes', () => pool.stop());
     await pool.listen();
-    const local: Placement = new LocalPlacement(this.topology);
+    const local: Placement = new LocalPlacement(this.topology, this.actorUser);
     const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: this.hosts.placement(d.id, local) }))];
     await pool.start(specs, this.signal);
     this.stage('actors');
@@ -220,6 +225,13 @@ export class Emulation {
       this.stage('settle');
       this.status(`host quiet after ${waited.toFixed(1)} s`);
     }
+  }
+
+  /** What every actor of the run is told alike, wherever it runs; an agent builds its devices' environment from it (docs/trust.md). */
+  private actorSettings(): ActorSettings {
+    const { emulation, seed } = this.system.config;
+    const { delayMs, jitterMs, lossPct } = this.network!.impairments.wall;
+    return { workload: emulation.workload, seed, busDownS: emulation.busDownS, impairment: { delayMs, jitterMs, lossPct } };
   }
 
   private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
@@ -338,11 +350,6 @@ export class Emulation {
   }
 }
 
-/** What every actor of the run is told alike, wherever it runs. */
-function sharedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const keys = ['SLEDGE_WORKLOAD', 'SLEDGE_SEED', 'SLEDGE_IMPAIRMENT', 'SLEDGE_BUS_DOWN_S'] as const;
-  return Object.fromEntries(keys.map((k) => [k, env[k] ?? '']));
-}
 
 /** The slowest rate any transfer of the run gets, in wall bit/s (rates × payloadScale / timeScale). */
 function slowestWallRate(system: SystemModel, strategy: Strategy): number {
