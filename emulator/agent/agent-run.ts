@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { actorCommand } from '../launcher/actor-command.js';
+import { checkLeaf } from '../launcher/leaf.js';
 import { cleanNet } from '../net/clean.js';
 import { agentRunPrefix } from '../net/names.js';
 import { createTopology, type Topology } from '../net/topology.js';
@@ -94,6 +95,8 @@ export class AgentRun {
       leafRemote: this.o.leafUrl,
     });
     this.teardown.add('leaf nats-server', () => leaf.stop());
+    // As the launcher checks its own: a leaf that cannot join the bus is one line, before any actor starts.
+    await checkLeaf(this.o.nc, { ...leaf, logFile: join(this.logDir, 'nats-leaf.log') }, this.o.leafUrl);
     this.natsUrl = leaf.url;
     this.natsToken = leaf.token;
   }

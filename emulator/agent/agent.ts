@@ -1,4 +1,5 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { UsageError } from '../errors.js';
 import { localClockMs } from '../transport/host-clock.js';
 import type { DropReason, RequestVerifier } from '../trust/signed.js';
 import { AgentRun, type RunUser } from './agent-run.js';
@@ -9,6 +10,8 @@ class Refused extends Error {
   constructor(
     readonly reason: string,
     message: string,
+    /** A server refused (not the request): the launcher says it as bad input, exit 2. */
+    readonly refusal = false,
   ) {
     super(message);
   }
@@ -69,7 +72,7 @@ export class Agent {
       const message = err instanceof Error ? err.message : String(err);
       const n = (this.rejected[reason] = (this.rejected[reason] ?? 0) + 1);
       if (n <= LOGGED_PER_REASON) this.o.log(`request refused (${reason}${n === LOGGED_PER_REASON ? '; further ones only counted' : ''}): ${message}`);
-      reply = { kind: 'error', message };
+      reply = { kind: 'error', message, ...(err instanceof Refused && err.refusal ? { refusal: true } : {}) };
     }
     if (msg.reply) msg.respond(toBytes(reply));
   }
@@ -117,6 +120,8 @@ export class Agent {
       await run.open();
     } catch (err) {
       await this.close(req.runId, 'failed to open');
+      // a server's refusal (the leaf's upstream) is named as such, here and on the launcher
+      if (err instanceof UsageError) throw new Refused('server-refused', err.message, true);
       throw err;
     }
     if (run.leftovers.length) this.o.log(`run ${req.runId}: removed what an earlier agent left of it: ${run.leftovers.join(', ')}`);

@@ -57,8 +57,9 @@ export async function openBus(o: BusOptions): Promise<Bus> {
     devices = nats;
     // A device namespace routes only to its bridge: whatever host NATS_URL names, devices reach it through the leaf.
     if (!isLoopback(o.host)) {
-      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, name: `sledge-${o.runId}-local`, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: leafRemoteUrl(o.natsUrl!, o.natsLeafUrl) }));
-      await checkLeaf(nats, leaf);
+      const remote = leafRemoteUrl(o.natsUrl!, o.natsLeafUrl);
+      const leaf = await startSupervised(o, 'nats-leaf', () => startNats({ dir: join(o.tmp, 'nats-leaf'), host: o.host, runId: o.runId, name: `sledge-${o.runId}-local`, writeDeadlineS, clients: o.devices + 2, logFile: join(o.logDir, 'nats-leaf.log'), leafRemote: remote }));
+      await checkLeaf(nats, { ...leaf, logFile: join(o.logDir, 'nats-leaf.log') }, remote);
       devices = { url: leaf.url, token: leaf.token };
       limits.natsLeaf = leaf.url;
     }
