@@ -12,6 +12,7 @@ import { spawnManaged, type ManagedChild } from '../servers/child.js';
 import { startNats } from '../servers/nats-server.js';
 import { Teardown } from '../teardown.js';
 import type { RunUser } from '../trust/run-user.js';
+import { markOwner } from '../trust/run-owner.js';
 import { agentExits, toBytes, type ExitReport, type OpenRun, type OutageRequest } from './protocol.js';
 
 export type { RunUser };
@@ -78,6 +79,7 @@ export class AgentRun {
     // `sledge-<runId>@<name>-…`: `sledge net clean` finds it (and its leaf server) by the agent's prefix.
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${spec.runId}@${this.o.name}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
+    markOwner(tmp); // sledge net clean spares the run while this agent lives
     if (spec.mode === 'tc') {
       this.topology = await createTopology({ runId: spec.runId, prefix: this.prefix, deviceIds: spec.devices });
       this.teardown.add('network topology', async () => {

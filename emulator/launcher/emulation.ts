@@ -33,6 +33,7 @@ import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
 import { RunHosts, type HostsOptions } from './run-hosts.js';
 import { actorUser, type RunUser } from '../trust/run-user.js';
+import { markOwner } from '../trust/run-owner.js';
 import type { ActorSettings } from './agent-fleet.js';
 import { settleHost } from './settle.js';
 
@@ -149,6 +150,7 @@ export class Emulation {
     this.actorUser = actorUser();
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${this.runId}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
+    markOwner(tmp); // sledge net clean: this run is live while this process is
     this.network = await chooseNetwork(config);
     this.status(`network: ${this.network.mode} (${this.network.reason})`);
     const localDevices = this.hosts.localDevices;
