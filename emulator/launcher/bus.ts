@@ -1,4 +1,6 @@
 import { join, resolve } from 'node:path';
+import { connect } from '@nats-io/transport-node';
+import { natsRefusalWords, natsRefused } from '../trust/refusal.js';
 import { DEFAULT_CHUNK_BYTES } from '../transport/transfer.js';
 import { openFilesLimit } from '../servers/fd-limit.js';
 import { natsMaxConnections, startNats, writeDeadlineSeconds } from '../servers/nats-server.js';
@@ -54,6 +56,7 @@ export async function openBus(o: BusOptions): Promise<Bus> {
   let devices: { url: string; token?: string };
   if (o.natsUrl) {
     nats = splitNatsUrl(o.natsUrl);
+    await checkNatsAccepts(nats);
     devices = nats;
     // A device namespace routes only to its bridge: whatever host NATS_URL names, devices reach it through the leaf.
     if (!isLoopback(o.host)) {
@@ -86,6 +89,17 @@ export async function openBus(o: BusOptions): Promise<Bus> {
     redisUrl,
     limits,
   };
+}
+
+/** A refusal of the user's NATS (token, permissions) is one line naming it, before anything starts (docs/trust.md); a server that is down is left to the run's own reconnects. */
+async function checkNatsAccepts(nats: { url: string; token?: string }): Promise<void> {
+  try {
+    const nc = await connect({ servers: nats.url, ...(nats.token ? { token: nats.token } : {}), reconnect: false, timeout: 5000, name: 'sledge-check' });
+    await nc.close();
+  } catch (err) {
+    const words = natsRefusalWords(err);
+    if (words) throw natsRefused('NATS', nats.url, words);
+  }
 }
 
 /** Starts a server, registers its stop, and restarts it on the same address whenever it dies. */
