@@ -112,7 +112,8 @@ describe('sledge agent obeys its launcher, not the bus', () => {
     expect(uid).not.toBe(0);
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
     expect(environ.filter((e) => /^(NODE_OPTIONS|LD_PRELOAD)=/.test(e))).toEqual([]);
-    expect(environ.find((e) => e.startsWith('SLEDGE_NATS_TOKEN='))).not.toContain(token);
+    expect(environ.filter((e) => e.includes(token))).toEqual([]);
+    expect(environ.find((e) => e.startsWith('SLEDGE_NATS_USER='))).toBe('SLEDGE_NATS_USER=device.a');
     expect(existsSync(marker())).toBe(false);
 
     expect(await rejected()).toMatchObject({ unsigned: 1, 'untrusted-key': 1, 'bad-request': 2, stale: 1, replayed: 1, 'foreign-device': 1, 'foreign-run': 1, 'second-spawn': 1 });

@@ -13,6 +13,8 @@ import { startNats } from '../servers/nats-server.js';
 import { Teardown } from '../teardown.js';
 import type { RunUser } from '../trust/run-user.js';
 import { markOwner } from '../trust/run-owner.js';
+import { actorBusUser, leafCheckBusUser, type NatsUser } from '../trust/bus-users.js';
+import { deviceActor } from '../protocol/subjects.js';
 import { agentExits, toBytes, type ExitReport, type OpenRun, type OutageRequest } from './protocol.js';
 
 export type { RunUser };
@@ -46,8 +48,8 @@ export class AgentRun {
   private readonly devices: ReadonlySet<string>;
   private topology: Topology | undefined;
   private natsUrl = '';
-  /** The devices' credential on this run's leaf node, made here: nothing of the user's bus reaches them. */
-  private natsToken = '';
+  /** Each device's user on this run's leaf node, made here: nothing of the user's bus reaches them. */
+  private readonly users = new Map<string, NatsUser>();
   private closing: Promise<string[]> | undefined;
   lastPing = Date.now();
   /** What an earlier agent of this name left of the run here and `open` removed, for the agent's log. */
@@ -87,7 +89,11 @@ export class AgentRun {
         if (r.errors.length) throw new Error(r.errors.join('; '));
       });
     }
+    // the devices' own users on this leaf (docs/trust.md), made here: the launcher sends no credential
+    for (const d of spec.devices) this.users.set(d, actorBusUser(spec.runId, deviceActor(d)));
+    const check = leafCheckBusUser();
     const leaf = await startNats({
+      users: [check, ...this.users.values()],
       dir: join(tmp, 'nats'),
       host: this.topology?.hostAddress ?? '127.0.0.1',
       runId: spec.runId,
@@ -98,9 +104,8 @@ export class AgentRun {
     });
     this.teardown.add('leaf nats-server', () => leaf.stop());
     // As the launcher checks its own: a leaf that cannot join the bus is one line, before any actor starts.
-    await checkLeaf(this.o.nc, { ...leaf, logFile: join(this.logDir, 'nats-leaf.log') }, this.o.leafUrl);
+    await checkLeaf(this.o.nc, { url: leaf.url, auth: { user: check.user, pass: check.password }, logFile: join(this.logDir, 'nats-leaf.log') }, this.o.leafUrl);
     this.natsUrl = leaf.url;
-    this.natsToken = leaf.token;
   }
 
   /**
@@ -130,7 +135,8 @@ export class AgentRun {
     const env: NodeJS.ProcessEnv = {
       PATH: SAFE_PATH,
       SLEDGE_NATS_URL: this.natsUrl,
-      SLEDGE_NATS_TOKEN: this.natsToken,
+      SLEDGE_NATS_USER: this.users.get(device)!.user,
+      SLEDGE_NATS_PASSWORD: this.users.get(device)!.password,
       SLEDGE_RUN_ID: spec.runId,
       SLEDGE_ACTOR: actor,
       SLEDGE_WORKLOAD: spec.workload,

@@ -168,6 +168,7 @@ export class Emulation {
       tmp,
       host: this.topology?.hostAddress ?? '127.0.0.1',
       devices: config.devices.length,
+      localDevices,
       slowestWallRateBps: slowestWallRate(this.system, this.strategy),
       logDir: this.files.logs,
       redisDir: this.files.redisDir,
@@ -177,7 +178,7 @@ export class Emulation {
     });
     const busDownMs = config.emulation.busDownS * 1000;
     // Reconnects forever as far as the client goes: the bus deadline (BusWatch) decides when the run gives up.
-    this.nc = await connect({ servers: this.bus.natsUrl, ...(this.bus.natsToken ? { token: this.bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
+    this.nc = await connect({ servers: this.bus.natsUrl, ...this.bus.credentials('coordinator'), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
     this.teardown.add('coordinator NATS connection', () => this.nc!.close());
     this.watch = new BusWatch(this.nc, busDownMs, this.status);
     this.store = await RunStore.open(this.bus.redisUrl, this.runId, { deadlineMs: busDownMs });
@@ -237,10 +238,12 @@ export class Emulation {
   }
 
   private actorEnv(actor: ActorName): NodeJS.ProcessEnv {
+    const auth = this.bus!.credentials(actor);
     return {
       PATH: process.env.PATH,
       SLEDGE_NATS_URL: actor === 'server' ? this.bus!.natsUrl : this.bus!.deviceNatsUrl,
-      SLEDGE_NATS_TOKEN: (actor === 'server' ? this.bus!.natsToken : this.bus!.deviceNatsToken) ?? '',
+      // its own bus user (docs/trust.md), or for the edge server on the user's NATS the user's token
+      ...('user' in auth ? { SLEDGE_NATS_USER: auth.user, SLEDGE_NATS_PASSWORD: auth.pass } : 'token' in auth ? { SLEDGE_NATS_TOKEN: auth.token } : {}),
       SLEDGE_BUS_DOWN_S: String(this.system.config.emulation.busDownS),
       SLEDGE_RUN_ID: this.runId,
       SLEDGE_ACTOR: actor,

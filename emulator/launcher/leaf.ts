@@ -31,9 +31,9 @@ export function leafRemoteUrl(natsUrl: string, leafUrl?: string): string {
  * words (its log's last error: "connection refused", "Authorization Violation").
  * The launcher checks its leaf; every agent checks its own the same way.
  */
-export async function checkLeaf(main: { url: string; token?: string } | NatsConnection, leaf: { url: string; token: string; logFile?: string }, remote: string): Promise<void> {
+export async function checkLeaf(main: { url: string; token?: string } | NatsConnection, leaf: { url: string; auth: { user: string; pass: string }; logFile?: string }, remote: string): Promise<void> {
   const upstream = 'subscribe' in main ? main : await connect({ servers: main.url, ...(main.token ? { token: main.token } : {}), reconnect: false });
-  const local = await connect({ servers: leaf.url, token: leaf.token, reconnect: false });
+  const local = await connect({ servers: leaf.url, ...leaf.auth, reconnect: false });
   try {
     const subject = createInbox();
     const sub = upstream.subscribe(subject, { max: 1 });
