@@ -11,6 +11,7 @@ import { registerSweep } from './commands/sweep.js';
 import { registerWatch } from './commands/watch.js';
 import { registerAgent } from './commands/agent.js';
 import { registerTrace } from './commands/trace.js';
+import { registerKeygen } from './commands/keygen.js';
 
 const program = new Command();
 program
@@ -31,6 +32,7 @@ registerSweep(program);
 registerWatch(program);
 registerAgent(program);
 registerTrace(program);
+registerKeygen(program);
 
 function fail(err: unknown): never {
   const verbose = program.opts().verbose || process.argv.includes('--verbose');

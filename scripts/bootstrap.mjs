@@ -70,7 +70,19 @@ function ensureBuild() {
   writeFileSync(stamp, new Date().toISOString());
 }
 
+// Actors run unprivileged (docs/trust.md): a system user of their own, without a shell or a
+// home, when root can make one; sledge falls back to nobody otherwise.
+function ensureActorUser() {
+  if (process.getuid?.() !== 0 || purpose === 'build') return;
+  if (spawnSync('id', ['-u', 'sledge'], { stdio: 'ignore' }).status === 0) return;
+  const useradd = ['/usr/sbin/useradd', '/sbin/useradd'].find((p) => existsSync(p));
+  if (!useradd) return;
+  const r = spawnSync(useradd, ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', '--user-group', 'sledge'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.status !== 0) console.error('bootstrap: could not create the system user sledge; actors will run as nobody');
+}
+
 ensureSystemPackages();
+ensureActorUser();
 ensureNodeModules();
 ensureBuild();
 

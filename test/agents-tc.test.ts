@@ -26,7 +26,7 @@ describe('sledge agent: devices on another host', () => {
   let killable: ChildProcess;
   const runs: string[] = [];
   const base = 20_000 + Math.floor(Math.random() * 20_000);
-  const env = () => ({ NATS_URL: busA, NATS_LEAF_URL: `nats-leaf://${host.launcherAddress}:${base + 1}`, REDIS_URL: redis.url });
+  const env = () => ({ NATS_URL: busA, NATS_LEAF_URL: `nats-leaf://${host.launcherAddress}:${base + 1}`, REDIS_URL: redis.url, SLEDGE_LAUNCHER_KEY: host.keys.privateKey });
 
   beforeAll(async () => {
     if (missing.length) return;

@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../emulator/servers/child.js';
+import { freePort } from '../emulator/servers/free-port.js';
 import { startNats, type EmbeddedNats } from '../emulator/servers/nats-server.js';
 import { planKeys, processesOfRun, readTurns, runCli, runIdOf, serverPid, smallConfig, startCli, tempDir, turnKeys, turnsAtLeast, waitFor, writeJson } from './helpers/emulation.js';
 import { persistedRun } from './helpers/persisted.js';
@@ -16,6 +17,9 @@ const ROUNDS = 6;
  * reconnected to, the interrupted turn is run again and every turn recorded once; a bus
  * down past the deadline fails the run, which can then be resumed.
  */
+/** The external nats-server's leafnodes port (docs/trust.md: devices always reach the bus through a server the run owns). */
+let leafPort = 0;
+
 describe('bus failures (userspace links)', () => {
   let dir: string;
 
@@ -55,7 +59,8 @@ describe('bus failures (userspace links)', () => {
     let natsUrl: string;
 
     beforeAll(async () => {
-      nats = await startNats({ dir: join(dir, 'nats-sledge-test'), runId: 'test-external-nats' });
+      // devices join a user's NATS through the run's own leaf node (docs/trust.md)
+      nats = await startNats({ dir: join(dir, 'nats-sledge-test'), leafListen: { port: (leafPort = await freePort('127.0.0.1')), user: 'leaf', password: 'test-leaf' }, runId: 'test-external-nats' });
       natsUrl = nats.url.replace('nats://', `nats://${nats.token}@`);
     });
 
@@ -66,7 +71,7 @@ describe('bus failures (userspace links)', () => {
     it('killed and restarted on the same port mid-run: the run reconnects, re-runs the interrupted turn and records every turn once', async () => {
       const config = writeJson(join(dir, 'external.json'), smallConfig({ rounds: ROUNDS }));
       const out = join(dir, 'external');
-      const { done } = startCli(['run', config, '--out', out], { NATS_URL: natsUrl });
+      const { done } = startCli(['run', config, '--out', out], { NATS_URL: natsUrl, NATS_LEAF_URL: `nats-leaf://leaf:test-leaf@127.0.0.1:${leafPort}` });
       await turnsAtLeast(out, 3);
       process.kill(nats.pid!, 'SIGKILL');
       await nats.child.exited;
@@ -85,7 +90,7 @@ describe('bus failures (userspace links)', () => {
       const cfg = smallConfig({ rounds: ROUNDS });
       const config = writeJson(join(dir, 'deadline.json'), { ...cfg, emulation: { ...cfg.emulation, busDownS: 2 } });
       const out = join(dir, 'deadline');
-      const { done } = startCli(['run', config, '--out', out], { NATS_URL: natsUrl });
+      const { done } = startCli(['run', config, '--out', out], { NATS_URL: natsUrl, NATS_LEAF_URL: `nats-leaf://leaf:test-leaf@127.0.0.1:${leafPort}` });
       await turnsAtLeast(out, 3);
       process.kill(nats.pid!, 'SIGKILL');
       const r = await done;
@@ -96,7 +101,7 @@ describe('bus failures (userspace links)', () => {
       expect(JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')).status).toBe('failed');
 
       await nats.restart();
-      const resumed = await runCli(['resume', out], { NATS_URL: natsUrl });
+      const resumed = await runCli(['resume', out], { NATS_URL: natsUrl, NATS_LEAF_URL: `nats-leaf://leaf:test-leaf@127.0.0.1:${leafPort}` });
       expect(resumed.code, resumed.stderr).toBe(0);
       expect(resumed.stderr).toMatch(new RegExp(`${kept} of ${ROUNDS * 3} turns finished`));
       expect(turnKeys(readTurns(out))).toEqual(planKeys(ROUNDS, DEVICES));

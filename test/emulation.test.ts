@@ -5,6 +5,7 @@ import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopAll } from '../emulator/servers/child.js';
+import { freePort } from '../emulator/servers/free-port.js';
 import { startNats, type EmbeddedNats } from '../emulator/servers/nats-server.js';
 import { startRedis, type EmbeddedRedis } from '../emulator/servers/redis-server.js';
 import {
@@ -27,6 +28,9 @@ import {
  * (docs/architecture.md): records, fidelity, cleanup on success, Ctrl-C, a dead device, and a
  * malformed message.
  */
+/** The external nats-server's leafnodes port (docs/trust.md: devices always reach the bus through a server the run owns). */
+let leafPort = 0;
+
 describe('sledge run (userspace links)', () => {
   let dir: string;
   let redis: EmbeddedRedis;
@@ -145,14 +149,15 @@ describe('sledge run (userspace links)', () => {
   it('rejects and counts malformed messages on the run subjects and still completes', async () => {
     let nats: EmbeddedNats | undefined;
     try {
-      nats = await startNats({ dir: join(dir, 'nats-sledge-test'), runId: 'test-malformed' });
+      // devices join a user's NATS through the run's own leaf node (docs/trust.md)
+      nats = await startNats({ dir: join(dir, 'nats-sledge-test'), leafListen: { port: (leafPort = await freePort('127.0.0.1')), user: 'leaf', password: 'test-leaf' }, runId: 'test-malformed' });
       const nc = await connect({ servers: nats.url, token: nats.token });
       // Every actor (server + 3 devices) says ready once it listens; publish only after all have.
       const ready = nc.subscribe('sledge.*.ready', { max: 4 });
       const config = writeJson(join(dir, 'malformed.json'), smallConfig({ rounds: 4 }));
       const out = join(dir, 'run-malformed');
       const natsUrl = nats.url.replace('nats://', `nats://${nats.token}@`);
-      const run = startCli(['run', config, '--out', out], { NATS_URL: natsUrl });
+      const run = startCli(['run', config, '--out', out], { NATS_URL: natsUrl, NATS_LEAF_URL: `nats-leaf://leaf:test-leaf@127.0.0.1:${leafPort}` });
       let runId = '';
       for await (const m of ready) runId = m.subject.split('.')[1]!;
       const garbage = new TextEncoder().encode('{"kind":"turn","not":"valid"');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { freePort } from '../emulator/servers/free-port.js';
 import { connect, createInbox, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Rng } from '../src/rng.js';
@@ -70,10 +71,13 @@ async function flood(nc: NatsConnection, runId: string, rng: Rng): Promise<numbe
 describe('a live run under a flood of hostile messages', () => {
   let dir: string;
   let nats: EmbeddedNats | undefined;
+  let leafPort: number;
 
   beforeAll(async () => {
     dir = await tempDir('fuzz-live');
-    nats = await startNats({ dir: join(dir, 'nats-sledge-fuzz'), runId: 'test-fuzz' });
+    // a lab's bus: devices join it through the run's own leaf node (docs/trust.md)
+    leafPort = await freePort('127.0.0.1');
+    nats = await startNats({ dir: join(dir, 'nats-sledge-fuzz'), runId: 'test-fuzz', leafListen: { port: leafPort, user: 'leaf', password: 'fuzz-leaf' } });
   });
 
   afterAll(async () => {
@@ -86,7 +90,7 @@ describe('a live run under a flood of hostile messages', () => {
     const ready = nc.subscribe('sledge.*.ready', { max: 4 });
     const config = writeJson(join(dir, 'fuzz.json'), smallConfig({ rounds: 6, timeScale: 0.1 }));
     const out = join(dir, 'run');
-    const run = startCli(['run', config, '--out', out], { NATS_URL: nats!.url.replace('nats://', `nats://${nats!.token}@`) });
+    const run = startCli(['run', config, '--out', out], { NATS_URL: nats!.url.replace('nats://', `nats://${nats!.token}@`), NATS_LEAF_URL: `nats-leaf://leaf:fuzz-leaf@127.0.0.1:${leafPort}` });
     let runId = '';
     const pids: number[] = [];
     for await (const m of ready) {

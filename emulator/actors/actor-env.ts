@@ -7,6 +7,9 @@
 export interface ActorEnv {
   SLEDGE_NATS_URL: string;
   SLEDGE_NATS_TOKEN?: string;
+  /** The actor's own bus user and password (docs/trust.md), instead of a token. */
+  SLEDGE_NATS_USER?: string;
+  SLEDGE_NATS_PASSWORD?: string;
   SLEDGE_RUN_ID: string;
   SLEDGE_ACTOR: string;
   SLEDGE_WORKLOAD: 'sleep' | 'spin';
@@ -39,6 +42,7 @@ export function checkActorEnv(env: NodeJS.ProcessEnv): { ok: true; env: ActorEnv
     env: {
       SLEDGE_NATS_URL: natsUrl,
       ...(env.SLEDGE_NATS_TOKEN ? { SLEDGE_NATS_TOKEN: env.SLEDGE_NATS_TOKEN } : {}),
+      ...(env.SLEDGE_NATS_USER && env.SLEDGE_NATS_PASSWORD ? { SLEDGE_NATS_USER: env.SLEDGE_NATS_USER, SLEDGE_NATS_PASSWORD: env.SLEDGE_NATS_PASSWORD } : {}),
       SLEDGE_RUN_ID: runId,
       SLEDGE_ACTOR: actor,
       SLEDGE_WORKLOAD: workload as 'sleep' | 'spin',

@@ -148,7 +148,7 @@ export class DeviceActor extends Actor {
 
     await starting('adapterDown');
     const adapters = this.waitFor(tags.adaptersDown(turn.turn), this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs));
-    const reply = await nc.request(subjects.control('server'), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
+    const reply = await nc.request(subjects.toServerFrom(this.name), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
     const sending = decode(adaptersSendingMsg, reply.data);
     if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
     t0 = fromHostMs(sending.value.at);

@@ -4,6 +4,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Rng } from '../../src/rng.js';
 import { decode, encode, okMsg } from '../protocol/messages.js';
 import { Subjects } from '../protocol/subjects.js';
+import { actorInboxPrefix } from '../trust/bus-users.js';
 import { parseImpairment, readActorEnv, type ActorEnv } from './actor-env.js';
 import type { Actor, ActorDeps } from './actor.js';
 import { DeviceActor } from './device.js';
@@ -31,7 +32,9 @@ process.on('unhandledRejection', (reason) => {
 
 const nc = await connect({
   servers: env.SLEDGE_NATS_URL,
-  ...(env.SLEDGE_NATS_TOKEN ? { token: env.SLEDGE_NATS_TOKEN } : {}),
+  ...(env.SLEDGE_NATS_USER ? { user: env.SLEDGE_NATS_USER, pass: env.SLEDGE_NATS_PASSWORD! } : env.SLEDGE_NATS_TOKEN ? { token: env.SLEDGE_NATS_TOKEN } : {}),
+  // its own inbox: the only one its bus user may read (docs/trust.md)
+  inboxPrefix: actorInboxPrefix(env.SLEDGE_RUN_ID, env.SLEDGE_ACTOR),
   name: `sledge-${env.SLEDGE_RUN_ID}-${env.SLEDGE_ACTOR}`,
   ...RECONNECT,
 }).catch((err: Error) => {

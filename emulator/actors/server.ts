@@ -40,12 +40,17 @@ export class ServerActor extends Actor {
     this.deps.nc.subscribe(this.deps.subjects.control('server'), {
       callback: (err, msg) => (err ? this.reject(undefined, 'control', `subscription error: ${err.message}`) : this.onControl(msg)),
     });
+    // devices ask for their adapters on subjects of their own (docs/trust.md): only that, only for themselves
+    this.deps.nc.subscribe(this.deps.subjects.toServerFrom('device.*'), {
+      callback: (err, msg) => (err ? this.reject(undefined, 'control', `subscription error: ${err.message}`) : this.onControl(msg, msg.subject.slice(msg.subject.lastIndexOf('.') + 1))),
+    });
   }
 
-  private onControl(msg: Msg): void {
+  private onControl(msg: Msg, fromDevice?: string): void {
     const m = decode(serverControlMsg, msg.data);
     if (!m.ok) return this.reject(msg, 'control', m.reason);
     const c = m.value;
+    if (fromDevice !== undefined && (c.kind !== 'adapters' || c.turn.device !== fromDevice)) return this.reject(msg, 'control', `device ${fromDevice} may ask only for its own adapters`);
     if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     if (c.kind === 'status') return this.answerStatus(msg);
     if (c.kind === 'average') {

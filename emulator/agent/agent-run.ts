@@ -4,13 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { actorCommand } from '../launcher/actor-command.js';
+import { checkLeaf } from '../launcher/leaf.js';
 import { cleanNet } from '../net/clean.js';
-import { runPrefix } from '../net/names.js';
+import { agentRunPrefix } from '../net/names.js';
 import { createTopology, type Topology } from '../net/topology.js';
 import { spawnManaged, type ManagedChild } from '../servers/child.js';
 import { startNats } from '../servers/nats-server.js';
 import { Teardown } from '../teardown.js';
+import type { RunUser } from '../trust/run-user.js';
+import { markOwner } from '../trust/run-owner.js';
+import { actorBusUser, leafCheckBusUser, type NatsUser } from '../trust/bus-users.js';
+import { deviceActor } from '../protocol/subjects.js';
 import { agentExits, toBytes, type ExitReport, type OpenRun, type OutageRequest } from './protocol.js';
+
+export type { RunUser };
+
+/** The actors' PATH: system directories only, not whatever the agent was started with. */
+const SAFE_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 export interface AgentRunOptions {
   name: string;
@@ -18,7 +28,10 @@ export interface AgentRunOptions {
   /** The upstream's leafnode URL the run's leaf node connects to. */
   leafUrl: string;
   clockSkewMs: number;
+  /** The agent's own 0700 log directory; each run logs in <logRoot>/<runId>/. */
   logRoot: string;
+  /** Who the devices run as (docs/trust.md). */
+  runUser?: RunUser;
 }
 
 /**
@@ -32,8 +45,11 @@ export class AgentRun {
   readonly logDir: string;
   private readonly teardown = new Teardown();
   private readonly children = new Map<string, ManagedChild>();
+  private readonly devices: ReadonlySet<string>;
   private topology: Topology | undefined;
   private natsUrl = '';
+  /** Each device's user on this run's leaf node, made here: nothing of the user's bus reaches them. */
+  private readonly users = new Map<string, NatsUser>();
   private closing: Promise<string[]> | undefined;
   lastPing = Date.now();
   /** What an earlier agent of this name left of the run here and `open` removed, for the agent's log. */
@@ -44,17 +60,28 @@ export class AgentRun {
     private readonly o: AgentRunOptions,
   ) {
     // Its own names: on one machine (the tests) the launcher's prefix is taken already.
-    this.prefix = runPrefix(`${spec.runId}@${o.name}`);
+    this.prefix = agentRunPrefix(spec.runId, o.name);
     this.logDir = join(o.logRoot, spec.runId);
+    this.devices = new Set(spec.devices);
+  }
+
+  hasDevice(device: string): boolean {
+    return this.devices.has(device);
+  }
+
+  /** Once spawned, an actor is never spawned again in this run, even after it exited: a crashed device is the run's failure to report, not a slot to refill. */
+  spawned(actor: string): boolean {
+    return this.children.has(actor);
   }
 
   async open(): Promise<void> {
     const { spec } = this;
-    mkdirSync(this.logDir, { recursive: true });
+    mkdirSync(this.logDir, { recursive: true, mode: 0o700 });
     await this.removeLeftovers();
     // `sledge-<runId>@<name>-…`: `sledge net clean` finds it (and its leaf server) by the agent's prefix.
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${spec.runId}@${this.o.name}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
+    markOwner(tmp); // sledge net clean spares the run while this agent lives
     if (spec.mode === 'tc') {
       this.topology = await createTopology({ runId: spec.runId, prefix: this.prefix, deviceIds: spec.devices });
       this.teardown.add('network topology', async () => {
@@ -62,7 +89,11 @@ export class AgentRun {
         if (r.errors.length) throw new Error(r.errors.join('; '));
       });
     }
+    // the devices' own users on this leaf (docs/trust.md), made here: the launcher sends no credential
+    for (const d of spec.devices) this.users.set(d, actorBusUser(spec.runId, deviceActor(d)));
+    const check = leafCheckBusUser();
     const leaf = await startNats({
+      users: [check, ...this.users.values()],
       dir: join(tmp, 'nats'),
       host: this.topology?.hostAddress ?? '127.0.0.1',
       runId: spec.runId,
@@ -70,9 +101,10 @@ export class AgentRun {
       clients: spec.devices.length + 2,
       logFile: join(this.logDir, 'nats-leaf.log'),
       leafRemote: this.o.leafUrl,
-      ...(spec.token ? { token: spec.token } : {}),
     });
     this.teardown.add('leaf nats-server', () => leaf.stop());
+    // As the launcher checks its own: a leaf that cannot join the bus is one line, before any actor starts.
+    await checkLeaf(this.o.nc, { url: leaf.url, auth: { user: check.user, pass: check.password }, logFile: join(this.logDir, 'nats-leaf.log') }, this.o.leafUrl);
     this.natsUrl = leaf.url;
   }
 
@@ -95,17 +127,24 @@ export class AgentRun {
 
   spawn(actor: string): number | undefined {
     const device = actor.slice('device.'.length);
-    const cmd = actorCommand(actor);
+    const cmd = actorCommand(actor, this.o.runUser);
     const argv = this.topology ? this.topology.execArgv(device, cmd) : cmd;
+    const { spec } = this;
+    // Built here from typed, checked fields (agent/protocol.ts), never copied from a request:
+    // a NODE_OPTIONS or LD_PRELOAD has no way in.
     const env: NodeJS.ProcessEnv = {
-      ...this.spec.env,
-      PATH: process.env.PATH,
+      PATH: SAFE_PATH,
       SLEDGE_NATS_URL: this.natsUrl,
-      SLEDGE_NATS_TOKEN: this.spec.token ?? '',
-      SLEDGE_RUN_ID: this.spec.runId,
+      SLEDGE_NATS_USER: this.users.get(device)!.user,
+      SLEDGE_NATS_PASSWORD: this.users.get(device)!.password,
+      SLEDGE_RUN_ID: spec.runId,
       SLEDGE_ACTOR: actor,
+      SLEDGE_WORKLOAD: spec.workload,
+      SLEDGE_SEED: String(spec.seed),
+      SLEDGE_BUS_DOWN_S: String(spec.busDownS),
+      ...(spec.impairment ? { SLEDGE_IMPAIRMENT: JSON.stringify({ delayMs: spec.impairment.delayMs, jitterMs: spec.impairment.jitterMs, lossPct: spec.impairment.lossPct }) } : {}),
       SLEDGE_CLOCK_SKEW_MS: String(this.o.clockSkewMs),
-      SLEDGE_CLOCK_OFFSET_MS: String(this.spec.offsetMs),
+      SLEDGE_CLOCK_OFFSET_MS: String(spec.offsetMs),
     };
     const child = spawnManaged(actor, argv[0]!, argv.slice(1), join(this.logDir, `${actor}.log`), { env, lifeline: true });
     this.children.set(actor, child);

@@ -30,19 +30,35 @@ export interface AgentFacts {
   version: string;
   /** The deliberate skew of this agent's clock (`--clock-skew-ms`), 0 normally. */
   clockSkewMs: number;
+  /** Requests this agent refused since it started, per reason (docs/trust.md); hostile ones show here. */
+  rejected?: Record<string, number>;
+  /** The launcher keys it obeys, as key ids (trust/keys.ts). */
+  trusts?: string[];
 }
 
+/**
+ * What an agent needs to run its share of a run. Typed fields only: the agent builds each
+ * actor's environment from them itself (agent-run.ts), nothing of a request reaches an
+ * environment as it came (docs/trust.md). No credential either: the agent's leaf node holds
+ * the run's device users, which the agent makes.
+ */
 export interface OpenRun {
   kind: 'open';
   runId: string;
   mode: 'tc' | 'userspace';
   devices: string[];
-  token?: string;
   /** This host's clock minus the launcher's, as the launcher measured it. */
   offsetMs: number;
-  /** Environment every actor of the run gets (workload, seed, impairments). */
-  env: Record<string, string>;
+  workload: 'sleep' | 'spin';
+  seed: number;
+  busDownS: number;
+  /** Userspace impairments (wall ms, %) when netem cannot do them. */
+  impairment?: { delayMs: number; jitterMs: number; lossPct: number };
 }
+
+/** Caps on what one request may ask of an agent. */
+export const MAX_DEVICES_PER_RUN = 2048;
+export const MAX_RUNS_PER_AGENT = 16;
 
 export type AgentRequest =
   | { kind: 'clock' }
@@ -67,7 +83,8 @@ export interface OutageRequest {
 export type AgentReply =
   | { kind: 'ok'; pid?: number; prefix?: string; logDir?: string }
   | { kind: 'clock'; at: number }
-  | { kind: 'error'; message: string };
+  /** `refusal`: a server refused the agent (its leaf's upstream), named in `message`; the launcher exits 2. */
+  | { kind: 'error'; message: string; refusal?: boolean };
 
 export interface ExitReport {
   actor: string;
@@ -76,36 +93,60 @@ export interface ExitReport {
 }
 
 const RUN_ID = /^[A-Za-z0-9_-]{1,64}$/;
-const ACTOR = /^(server|device\.[A-Za-z0-9_-]{1,64})$/;
+const DEVICE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** An agent runs devices only: the edge server stays on the launcher's host. */
+const ACTOR = /^device\.[A-Za-z0-9_-]{1,64}$/;
+const FIELDS: Record<string, readonly string[]> = {
+  clock: ['kind'],
+  open: ['kind', 'runId', 'mode', 'devices', 'offsetMs', 'workload', 'seed', 'busDownS', 'impairment'],
+  spawn: ['kind', 'runId', 'actor'],
+  stop: ['kind', 'runId', 'actor'],
+  rates: ['kind', 'runId', 'device', 'upBps', 'downBps'],
+  outage: ['kind', 'runId', 'device', 'op', 'direction', 'wallS'],
+  ping: ['kind', 'runId'],
+  close: ['kind', 'runId'],
+};
 const KINDS = new Set(['clock', 'open', 'spawn', 'stop', 'rates', 'outage', 'ping', 'close']);
 
-/** The request, or why not; bounded, so a hostile one is a line in the log and nothing else. */
-export function parseAgentRequest(data: Uint8Array): AgentRequest | string {
-  if (data.length > 1 << 20) return 'request too large';
-  let v: Record<string, unknown>;
-  try {
-    v = JSON.parse(new TextDecoder().decode(data)) as Record<string, unknown>;
-  } catch {
-    return 'not JSON';
-  }
-  if (!v || typeof v !== 'object' || !KINDS.has(v.kind as string)) return 'unknown kind';
-  if (v.kind === 'clock') return { kind: 'clock' };
-  if (typeof v.runId !== 'string' || !RUN_ID.test(v.runId)) return 'bad runId';
-  if ((v.kind === 'spawn' || v.kind === 'stop') && (typeof v.actor !== 'string' || !ACTOR.test(v.actor))) return 'bad actor';
-  if (v.kind === 'rates' && !(typeof v.device === 'string' && Number.isFinite(v.upBps) && Number.isFinite(v.downBps))) return 'bad rates';
-  if (v.kind === 'outage' && !validOutage(v)) return 'bad outage';
-  if (v.kind === 'open') {
-    const ok = (v.mode === 'tc' || v.mode === 'userspace') && Array.isArray(v.devices) && v.devices.every((d) => typeof d === 'string') && Number.isFinite(v.offsetMs) && typeof v.env === 'object';
-    if (!ok) return 'bad open';
-  }
-  return v as unknown as AgentRequest;
+/**
+ * The request (the signed body's `req`, trust/signed.ts), or why not. Strict: a field the
+ * kind does not have (an `env`, a `token`) refuses the whole request; every string is
+ * matched, every number bounded, so a hostile one is a counted line and nothing else.
+ */
+export function parseAgentRequest(v: unknown): AgentRequest | string {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not an object';
+  const r = v as Record<string, unknown>;
+  if (!KINDS.has(r.kind as string)) return 'unknown kind';
+  const extra = Object.keys(r).filter((k) => !FIELDS[r.kind as string]!.includes(k));
+  if (extra.length) return `unexpected field ${extra.slice(0, 3).map((k) => JSON.stringify(k.slice(0, 32))).join(', ')} in ${r.kind as string}`;
+  if (r.kind === 'clock') return { kind: 'clock' };
+  if (typeof r.runId !== 'string' || !RUN_ID.test(r.runId)) return 'bad runId';
+  if ((r.kind === 'spawn' || r.kind === 'stop') && (typeof r.actor !== 'string' || !ACTOR.test(r.actor))) return 'bad actor';
+  if (r.kind === 'rates' && !(typeof r.device === 'string' && DEVICE_ID.test(r.device) && rate(r.upBps) && rate(r.downBps))) return 'bad rates';
+  if (r.kind === 'outage' && !validOutage(r)) return 'bad outage';
+  if (r.kind === 'open' && !validOpen(r)) return 'bad open';
+  return r as unknown as AgentRequest;
+}
+
+const rate = (x: unknown): boolean => typeof x === 'number' && x > 0 && x <= 1e12;
+const num = (x: unknown, min: number, max: number): boolean => typeof x === 'number' && Number.isFinite(x) && x >= min && x <= max;
+
+function validOpen(r: Record<string, unknown>): boolean {
+  if (r.mode !== 'tc' && r.mode !== 'userspace') return false;
+  if (!Array.isArray(r.devices) || r.devices.length > MAX_DEVICES_PER_RUN || !r.devices.every((d) => typeof d === 'string' && DEVICE_ID.test(d))) return false;
+  if (new Set(r.devices).size !== r.devices.length) return false;
+  if (!num(r.offsetMs, -86_400_000, 86_400_000) || (r.workload !== 'sleep' && r.workload !== 'spin')) return false;
+  if (!(Number.isSafeInteger(r.seed) && (r.seed as number) >= 0) || !num(r.busDownS, 0.001, 1e6)) return false;
+  if (r.impairment === undefined) return true;
+  const i = r.impairment as Record<string, unknown> | null;
+  return !!i && typeof i === 'object' && Object.keys(i).every((k) => ['delayMs', 'jitterMs', 'lossPct'].includes(k)) && num(i.delayMs, 0, 3_600_000) && num(i.jitterMs, 0, 3_600_000) && num(i.lossPct, 0, 99.999);
 }
 
 function validOutage(v: Record<string, unknown>): boolean {
-  if (typeof v.device !== 'string' || !['prepare', 'hold', 'release'].includes(v.op as string)) return false;
+  if (typeof v.device !== 'string' || !DEVICE_ID.test(v.device) || !['prepare', 'hold', 'release'].includes(v.op as string)) return false;
   if (v.op === 'prepare') return true;
   if (v.direction !== 'up' && v.direction !== 'down') return false;
-  return v.op === 'release' || (typeof v.wallS === 'number' && Number.isFinite(v.wallS) && v.wallS > 0);
+  return v.op === 'release' || (typeof v.wallS === 'number' && Number.isFinite(v.wallS) && v.wallS > 0 && v.wallS <= 86_400);
 }
 
 export const toBytes = (v: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(v));

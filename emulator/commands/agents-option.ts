@@ -4,6 +4,17 @@ import { LOCAL } from '../agent/protocol.js';
 import { findAgents } from '../launcher/agent-fleet.js';
 import { parseAgentList } from '../launcher/device-hosts.js';
 import type { HostsOptions } from '../launcher/run-hosts.js';
+import { launcherKeyPath, loadPrivateKey } from '../trust/keys.js';
+import { RequestSigner } from '../trust/signed.js';
+
+/**
+ * The launcher's key (SLEDGE_LAUNCHER_KEY, else ~/.sledge/launcher.key): loaded before
+ * anything is asked of an agent, so a missing one is one line, exit 2.
+ */
+function launcherSigner(): RequestSigner {
+  const path = launcherKeyPath();
+  return new RequestSigner(loadPrivateKey(path));
+}
 
 export const AGENTS_HELP = 'place devices on these hosts, round-robin in config order unless a device names its agent ("local" is this host); needs NATS_URL and REDIS_URL that every host reaches';
 
@@ -16,8 +27,9 @@ export async function agentsOption(text: string | undefined, config: Config): Pr
   const names = parseAgentList(text);
   const natsUrl = sharedBus('--agents');
   for (const d of config.devices) if (d.agent !== undefined && d.agent !== 'local' && !names.includes(d.agent)) throw new UsageError(`device ${d.id} names agent ${JSON.stringify(d.agent)}, which is not in --agents`);
+  const signer = launcherSigner();
   const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
-  return { agents: { names, facts } };
+  return { agents: { names, facts, signer } };
 }
 
 /**
@@ -28,8 +40,9 @@ export async function resumedAgents(placement: Record<string, string> | undefine
   const names = [...new Set(Object.values(placement ?? {}))].filter((h) => h !== LOCAL);
   if (!placement || names.length === 0) return {};
   const natsUrl = sharedBus(`resuming ${runDir}, whose devices ran on agents ${names.join(',')},`);
+  const signer = launcherSigner();
   const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
-  return { agents: { names: [LOCAL, ...names], facts, placement } };
+  return { agents: { names: [LOCAL, ...names], facts, placement, signer } };
 }
 
 function sharedBus(what: string): string {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { asUser, readableBy, type RunUser } from '../trust/run-user.js';
 
 /**
  * The command line of an actor process. The build bundles the actor entry into one file
@@ -23,8 +24,11 @@ export function actorEntry(): string {
   return existsSync(BUNDLE) ? BUNDLE : UNBUNDLED;
 }
 
-/** The server is one process and does the timed GPU work: it keeps V8's defaults. */
-export function actorCommand(actor: string): string[] {
+/**
+ * The server is one process and does the timed GPU work: it keeps V8's defaults. With a
+ * user, the actor runs as that user (docs/trust.md), from a copy of the entry it can read.
+ */
+export function actorCommand(actor: string, user?: RunUser): string[] {
   const flags = actor === 'server' ? [] : deviceFlags();
-  return [process.execPath, ...flags, actorEntry()];
+  return asUser(user, [process.execPath, ...flags, readableBy(user, actorEntry())]);
 }

@@ -6,6 +6,7 @@ import { sledgeVersion } from '../records/manifest.js';
 import { AgentLink } from './agent-link.js';
 import { AgentPlacement } from './agent-placement.js';
 import { measureOffset, type ClockOffset } from './clock-offset.js';
+import type { RequestSigner } from '../trust/signed.js';
 
 /** Pings a second apart; this many unanswered in a row and the agent counts as gone. */
 const PING_EVERY_MS = 1000;
@@ -29,11 +30,19 @@ export async function findAgents(natsUrl: string, names: readonly string[], mode
   });
 }
 
+/** What every actor of a run is told alike: typed fields the agent turns into an environment itself. */
+export interface ActorSettings {
+  workload: 'sleep' | 'spin';
+  seed: number;
+  busDownS: number;
+  impairment?: { delayMs: number; jitterMs: number; lossPct: number };
+}
+
 export interface FleetRun {
   runId: string;
   mode: 'tc' | 'userspace';
-  token?: string;
-  env: Record<string, string>;
+  actors: ActorSettings;
+  signer: RequestSigner;
   /** The devices of each agent, in config order. */
   devices: Map<string, string[]>;
   /** An agent stopped answering: the run cannot go on. */
@@ -58,12 +67,16 @@ export class AgentFleet {
   /** Measures each agent's clock, then has it prepare the run (namespaces, bridge, leaf node). */
   async open(): Promise<void> {
     for (const a of this.agents) {
-      const offset = await measureOffset(this.nc, a.name);
+      const offset = await measureOffset(this.nc, this.run.signer, a.name).catch((err: Error) => {
+        throw new UsageError(err.message);
+      });
       this.offsets[a.name] = offset;
-      const placement = new AgentPlacement(a.name, this.nc, this.run.runId, '');
-      const reply = await placement.request({ kind: 'open', runId: this.run.runId, mode: this.run.mode, devices: this.run.devices.get(a.name) ?? [], offsetMs: offset.offsetMs, env: this.run.env, ...(this.run.token ? { token: this.run.token } : {}) }, 60_000);
+      const placement = new AgentPlacement(a.name, this.nc, this.run.signer, this.run.runId, '');
+      const reply = await placement.request({ kind: 'open', runId: this.run.runId, mode: this.run.mode, devices: this.run.devices.get(a.name) ?? [], offsetMs: offset.offsetMs, ...this.run.actors }, 60_000);
+      // a refusal the agent names (its leaf cannot join the bus) is bad input, said before any actor starts
+      if (reply.kind === 'error' && reply.refusal) throw new UsageError(`agent ${a.name}: ${reply.message}`);
       if (reply.kind !== 'ok') throw new RunError(`agent ${a.name} could not prepare the run: ${reply.kind === 'error' ? reply.message : reply.kind}`);
-      const ready = new AgentPlacement(a.name, this.nc, this.run.runId, reply.logDir ?? '?');
+      const ready = new AgentPlacement(a.name, this.nc, this.run.signer, this.run.runId, reply.logDir ?? '?');
       this.placements.set(a.name, ready);
       this.prefixes[a.name] = reply.prefix ?? '';
       this.subs.push(this.nc.subscribe(agentExits(this.run.runId, a.name), { callback: (_e, m) => this.onExit(ready, m.data) }));

@@ -1,7 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { agentControl, fromBytes, toBytes, type AgentReply, type AgentRequest } from '../agent/protocol.js';
+import { agentControl, fromBytes, type AgentReply, type AgentRequest } from '../agent/protocol.js';
 import type { ActorName } from '../protocol/subjects.js';
+import type { RequestSigner } from '../trust/signed.js';
 import type { ChildExit, ManagedChild } from '../servers/child.js';
 import type { Placement } from './placement.js';
 
@@ -19,16 +20,15 @@ export class AgentPlacement implements Placement {
   constructor(
     readonly name: string,
     private readonly nc: NatsConnection,
+    /** Every request is signed (docs/trust.md): agents obey only launchers whose key they trust. */
+    private readonly signer: RequestSigner,
     readonly runId: string,
     /** Where the agent keeps the run's actor logs, for the local log's pointer. */
     private readonly logDir: string,
   ) {}
 
   request(body: AgentRequest, timeout = 10_000): Promise<AgentReply> {
-    return this.nc.request(agentControl(this.name), toBytes(body), { timeout }).then(
-      (m) => fromBytes<AgentReply>(m.data),
-      (err: Error) => ({ kind: 'error' as const, message: `agent ${this.name} did not answer ${body.kind}: ${err.message}` }),
-    );
+    return agentRequest(this.nc, this.signer, this.name, body, timeout);
   }
 
   spawn(actor: ActorName, _env: NodeJS.ProcessEnv, logFile: string): ManagedChild {
@@ -52,6 +52,14 @@ export class AgentPlacement implements Placement {
   vanished(): void {
     for (const c of this.children.values()) c.exit({ code: null, signal: 'SIGKILL' });
   }
+}
+
+/** One signed request to an agent; a timeout or a missing agent is an error reply, never a throw. */
+export function agentRequest(nc: NatsConnection, signer: RequestSigner, agent: string, body: AgentRequest, timeout = 10_000): Promise<AgentReply> {
+  return nc.request(agentControl(agent), signer.sign(agent, body), { timeout }).then(
+    (m) => fromBytes<AgentReply>(m.data),
+    (err: Error) => ({ kind: 'error' as const, message: `agent ${agent} did not answer ${body.kind}: ${err.message}` }),
+  );
 }
 
 class RemoteChild implements ManagedChild {

@@ -1,6 +1,7 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { agentControl, fromBytes, toBytes, type AgentReply } from '../agent/protocol.js';
 import { hostNowMs } from '../transport/host-clock.js';
+import type { RequestSigner } from '../trust/signed.js';
+import { agentControl, fromBytes, type AgentReply } from '../agent/protocol.js';
 
 export interface ClockOffset {
   /** The agent host's clock minus the launcher's, in ms. */
@@ -15,14 +16,15 @@ export interface ClockOffset {
  * smallest round trip wins, since its reply could have been stamped least far from the
  * midpoint of send and receive. offset = t_agent − (t_send + t_recv)/2, ± rtt_min/2.
  */
-export async function measureOffset(nc: NatsConnection, agent: string, probes = 40): Promise<ClockOffset> {
+export async function measureOffset(nc: NatsConnection, signer: RequestSigner, agent: string, probes = 40): Promise<ClockOffset> {
   let best: { rtt: number; offset: number } | undefined;
   for (let i = 0; i < probes; i++) {
+    // signed before the clock is read: signing is not part of the round trip (the agent's check is, ~0.1 ms, on the way there only)
+    const body = signer.sign(agent, { kind: 'clock' });
     const sent = hostNowMs();
-    const msg = await nc.request(agentControl(agent), toBytes({ kind: 'clock' }), { timeout: 2000 });
+    const reply = await nc.request(agentControl(agent), body, { timeout: 2000 }).then((m) => fromBytes<AgentReply>(m.data), (err: Error) => ({ kind: 'error' as const, message: err.message }));
     const received = hostNowMs();
-    const reply = fromBytes<AgentReply>(msg.data);
-    if (reply.kind !== 'clock' || !Number.isFinite(reply.at)) throw new Error(`agent ${agent} answered a clock probe with ${reply.kind}`);
+    if (reply.kind !== 'clock' || !Number.isFinite(reply.at)) throw new Error(`agent ${agent} answered a clock probe with ${reply.kind === 'error' ? `an error: ${reply.message}` : reply.kind}`);
     const rtt = received - sent;
     if (!best || rtt < best.rtt) best = { rtt, offset: reply.at - (sent + received) / 2 };
   }

@@ -35,6 +35,9 @@ import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
 import { RunHosts, type HostsOptions } from './run-hosts.js';
+import { actorUser, type RunUser } from '../trust/run-user.js';
+import { markOwner } from '../trust/run-owner.js';
+import type { ActorSettings } from './agent-fleet.js';
 import { waitForQuietHost } from './quiet-host.js';
 
 export interface Progress {
@@ -90,6 +93,8 @@ export interface BuiltRun {
   readonly nc: NatsConnection;
   readonly store: RunStore;
   readonly watch: BusWatch;
+  /** Who the actors run as: not root (docs/trust.md); undefined when sledge is not root itself. */
+  readonly runAs: RunUser | undefined;
 }
 
 /** A run after `start`: its actor processes are up and have announced themselves. */
@@ -172,8 +177,10 @@ export class Emulation {
   /** The network, the kernel limits, the bus and the run's records. */
   async build(): Promise<BuiltRun> {
     const { config } = this;
+    const runAs = actorUser();
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${this.runId}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
+    markOwner(tmp); // sledge net clean: this run is live while this process is
     const network = await chooseNetwork(config);
     this.reached.network = network.mode;
     this.status(`network: ${network.mode} (${network.reason})`);
@@ -198,6 +205,7 @@ export class Emulation {
       tmp,
       host: topology?.hostAddress ?? '127.0.0.1',
       devices: config.devices.length,
+      localDevices,
       slowestWallRateBps: slowestWallRate(this.reached.system, this.strategy),
       logDir: this.files.logs,
       redisDir: this.files.redisDir,
@@ -207,15 +215,15 @@ export class Emulation {
     });
     const busDownMs = config.emulation.busDownS * 1000;
     // Reconnects forever as far as the client goes: the bus deadline (BusWatch) decides when the run gives up.
-    const nc = await connect({ servers: bus.natsUrl, ...(bus.natsToken ? { token: bus.natsToken } : {}), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
+    const nc = await connect({ servers: bus.natsUrl, ...bus.credentials('coordinator'), name: `sledge-${this.runId}-coordinator`, maxReconnectAttempts: -1, reconnectTimeWait: 250, reconnectJitter: 100 });
     this.teardown.add('coordinator NATS connection', () => nc.close());
     watch = new BusWatch(nc, busDownMs, this.status);
     const store = await RunStore.open(bus.redisUrl, this.runId, { deadlineMs: busDownMs });
     this.teardown.add('redis connection', () => store.close());
     if (this.opts.resume) await this.reconcile(store);
     this.teardown.add('agents', () => this.hosts.close());
-    const built: BuiltRun = { network, topology, limits, bus, nc, store, watch };
-    await this.hosts.open(nc, { runId: this.runId, mode: network.mode, ...(bus.natsToken ? { token: bus.natsToken } : {}), env: sharedEnv(this.actorEnv(built, 'server')), onLost: (e) => this.fail(e) });
+    const built: BuiltRun = { network, topology, limits, bus, nc, store, watch, runAs };
+    await this.hosts.open(nc, { runId: this.runId, mode: network.mode, actors: this.actorSettings(built), onLost: (e) => this.fail(e) });
     this.stage('bus');
     return built;
   }
@@ -252,7 +260,7 @@ export class Emulation {
     this.reached.restarts = crashes.restarts;
     this.actors = pool;
     await pool.listen();
-    const local: Placement = new LocalPlacement(built.topology);
+    const local: Placement = new LocalPlacement(built.topology, built.runAs);
     const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: this.hosts.placement(d.id, local) }))];
     await pool.start(specs, this.signal);
     this.stage('actors');
@@ -268,11 +276,20 @@ export class Emulation {
   /** The actor processes once `start` made them; until then, none to expect exits of and nothing rejected. */
   private actors: Pick<ActorPool, 'rejected' | 'expectExits'> = { rejected: 0, expectExits: () => undefined };
 
+  /** What every actor of the run is told alike, wherever it runs; an agent builds its devices' environment from it (docs/trust.md). */
+  private actorSettings(built: BuiltRun): ActorSettings {
+    const { emulation, seed } = this.config;
+    const { delayMs, jitterMs, lossPct } = built.network.impairments.wall;
+    return { workload: emulation.workload, seed, busDownS: emulation.busDownS, impairment: { delayMs, jitterMs, lossPct } };
+  }
+
   private actorEnv(built: BuiltRun, actor: ActorName): NodeJS.ProcessEnv {
+    const auth = built.bus.credentials(actor);
     return {
       PATH: process.env.PATH,
       SLEDGE_NATS_URL: actor === 'server' ? built.bus.natsUrl : built.bus.deviceNatsUrl,
-      SLEDGE_NATS_TOKEN: (actor === 'server' ? built.bus.natsToken : built.bus.deviceNatsToken) ?? '',
+      // its own bus user (docs/trust.md), or for the edge server on the user's NATS the user's token
+      ...('user' in auth ? { SLEDGE_NATS_USER: auth.user, SLEDGE_NATS_PASSWORD: auth.pass } : 'token' in auth ? { SLEDGE_NATS_TOKEN: auth.token } : {}),
       SLEDGE_BUS_DOWN_S: String(this.config.emulation.busDownS),
       SLEDGE_RUN_ID: this.runId,
       SLEDGE_ACTOR: actor,
@@ -435,11 +452,6 @@ export class Emulation {
   }
 }
 
-/** What every actor of the run is told alike, wherever it runs. */
-function sharedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  const keys = ['SLEDGE_WORKLOAD', 'SLEDGE_SEED', 'SLEDGE_IMPAIRMENT', 'SLEDGE_BUS_DOWN_S'] as const;
-  return Object.fromEntries(keys.map((k) => [k, env[k] ?? '']));
-}
 
 /** The slowest rate any transfer of the run gets, in wall bit/s (rates × payloadScale / timeScale). */
 function slowestWallRate(system: SystemModel, strategy: Strategy): number {

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 
 /**
  * Kernel settings that bite at hundreds of devices in tc mode (docs/architecture.md §8). The host
@@ -52,13 +52,39 @@ export function raiseHostLimits(devices: number, saveTo?: string): HostLimits {
       // not root, or a read-only /proc: the run goes on and the manifest shows nothing raised
     }
   }
-  if (saveTo && changes.length) writeFileSync(saveTo, JSON.stringify(changes));
+  if (saveTo && changes.length) {
+    // a new file in the run's 0700 temp dir, never through a link planted there
+    const fd = openSync(saveTo, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+    try {
+      writeSync(fd, JSON.stringify(changes));
+    } finally {
+      closeSync(fd);
+    }
+  }
   return { changes, restore: () => restoreLimits(changes) };
 }
 
-/** Puts back what a run raised, where the value is still the run's own. */
+/** The only settings a run changes, and so the only ones `restoreLimits` ever writes. */
+export const KNOWN_SETTINGS: ReadonlySet<string> = new Set(KEYS.map((k) => `net.ipv4.neigh.default.${k}`));
+
+/**
+ * What a saved host-limits.json may say: known settings with whole, positive values. A
+ * file that says anything else (a planted one naming fs.protected_symlinks) is refused whole.
+ */
+export function parseSavedLimits(text: string): LimitChange[] {
+  const v = JSON.parse(text) as unknown;
+  const whole = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0 && x < 2 ** 31;
+  if (!Array.isArray(v) || v.length > KEYS.length) throw new Error('not a list of the neighbour-table settings');
+  return v.map((c: Record<string, unknown>) => {
+    if (!c || typeof c.setting !== 'string' || !KNOWN_SETTINGS.has(c.setting) || !whole(c.before) || !whole(c.during)) throw new Error(`refused: ${JSON.stringify(c).slice(0, 120)} is not a neighbour-table setting sledge changes`);
+    return { setting: c.setting, before: c.before, during: c.during };
+  });
+}
+
+/** Puts back what a run raised, where the value is still the run's own; known settings only. */
 export function restoreLimits(changes: readonly LimitChange[]): void {
   for (const c of changes) {
+    if (!KNOWN_SETTINGS.has(c.setting) || !Number.isSafeInteger(c.before)) continue;
     const path = `/proc/sys/${c.setting.replaceAll('.', '/')}`;
     if (read(path) !== c.during) continue;
     try {

@@ -1,6 +1,7 @@
 import type { Topology } from '../net/topology.js';
 import type { ActorName } from '../protocol/subjects.js';
 import { spawnManaged, type ManagedChild } from '../servers/child.js';
+import type { RunUser } from '../trust/run-user.js';
 import { actorCommand } from './actor-command.js';
 
 /**
@@ -17,10 +18,14 @@ export interface Placement {
 export class LocalPlacement implements Placement {
   readonly name = 'local';
 
-  constructor(private readonly topology?: Topology) {}
+  constructor(
+    private readonly topology?: Topology,
+    /** Who the actors run as (docs/trust.md); undefined when sledge itself is not root. */
+    private readonly user?: RunUser,
+  ) {}
 
   spawn(actor: ActorName, env: NodeJS.ProcessEnv, logFile: string): ManagedChild {
-    const cmd = actorCommand(actor);
+    const cmd = actorCommand(actor, this.user);
     const device = actor.startsWith('device.') ? actor.slice('device.'.length) : undefined;
     const argv = this.topology && device !== undefined ? this.topology.execArgv(device, cmd) : cmd;
     return spawnManaged(actor, argv[0]!, argv.slice(1), logFile, { env, lifeline: true });

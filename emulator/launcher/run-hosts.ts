@@ -2,7 +2,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { LOCAL, type AgentFacts } from '../agent/protocol.js';
 import { RunError } from '../errors.js';
 import type { Link } from '../net/link.js';
-import { AgentFleet } from './agent-fleet.js';
+import type { RequestSigner } from '../trust/signed.js';
+import { AgentFleet, type ActorSettings } from './agent-fleet.js';
 import { deviceHosts } from './device-hosts.js';
 import type { Placement } from './placement.js';
 
@@ -12,6 +13,8 @@ export interface HostsOptions {
   facts: readonly AgentFacts[];
   /** Device → host as a manifest recorded it (`sledge resume`): a resumed device stays where it ran. */
   placement?: Readonly<Record<string, string>>;
+  /** Signs every request to an agent with the launcher's key (docs/trust.md). */
+  signer: RequestSigner;
 }
 
 /**
@@ -37,7 +40,7 @@ export class RunHosts {
   }
 
   /** Has every agent prepare its share of the run; `close` undoes it. */
-  async open(nc: NatsConnection, run: { runId: string; mode: 'tc' | 'userspace'; token?: string; env: Record<string, string>; onLost: (e: RunError) => void }): Promise<void> {
+  async open(nc: NatsConnection, run: { runId: string; mode: 'tc' | 'userspace'; actors: ActorSettings; onLost: (e: RunError) => void }): Promise<void> {
     const facts = (this.agents?.facts ?? []).filter((a) => [...this.hostOf.values()].includes(a.name));
     if (facts.length === 0) return;
     this.mode = run.mode;
@@ -45,7 +48,7 @@ export class RunHosts {
     if (unshaped) throw new RunError(`agent ${unshaped.name} cannot shape links (${unshaped.networkReason}) but the run is in tc mode`);
     const devices = new Map<string, string[]>();
     for (const [d, h] of this.hostOf) if (h !== LOCAL) devices.set(h, [...(devices.get(h) ?? []), d]);
-    this.fleet = new AgentFleet(nc, facts, { ...run, devices });
+    this.fleet = new AgentFleet(nc, facts, { ...run, devices, signer: this.agents!.signer });
     await this.fleet.open();
   }
 

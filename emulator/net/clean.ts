@@ -1,11 +1,18 @@
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { spawnRunner, type BatchLine, type Runner } from './exec.js';
 import { Ip } from './ip.js';
-import { assertRunPrefix, runPrefix as prefixOf, SLEDGE_NAME } from './names.js';
+import { agentRunPrefix, assertRunPrefix, runPrefix, SLEDGE_NAME } from './names.js';
 import { waitForLinksGone } from './topology.js';
-import { restoreLimits, type LimitChange } from '../launcher/host-limits.js';
+import { parseSavedLimits, restoreLimits } from '../launcher/host-limits.js';
+import { ownership, readNoFollow } from '../trust/run-owner.js';
+
+/** The prefix of a temp dir's or server's tag: `<runId>` (a launcher's) or `<runId>@<agent>` (an agent's share). */
+function prefixOf(tag: string): string {
+  const at = tag.indexOf('@');
+  return at > 0 ? agentRunPrefix(tag.slice(0, at), tag.slice(at + 1)) : runPrefix(tag);
+}
 import { listProcesses, pidsInNetns, signalPids, waitGone, type ProcessInfo } from './procs.js';
 
 export interface CleanOptions {
@@ -14,6 +21,8 @@ export interface CleanOptions {
   /** Same, by run id; also matches its servers by `sledge-<runId>` exactly. */
   readonly runId?: string;
   readonly runner?: Runner;
+  /** Where runs keep their temp dirs; default the OS temp dir (tests give their own). */
+  readonly tmpRoot?: string;
 }
 
 export interface CleanReport {
@@ -33,33 +42,39 @@ const SERVERS = new Set(['nats-server', 'redis-server']);
  * prefix we cannot know where the run id ends (run ids contain '-', mkdtemp adds
  * '-XXXXXX'), so every '-'-split candidate is tried against the prefix.
  */
-function serverOfRun(proc: ProcessInfo, runId: string | undefined, prefix: string | undefined): boolean {
+function serverOfRun(proc: ProcessInfo, runId: string | undefined, prefix: string | undefined, deadDirs: ReadonlySet<string>): boolean {
   if (!SERVERS.has(basename(proc.argv[0] ?? ''))) return false;
   const tags = proc.argv.flatMap((arg) => arg.split('/')).filter((part) => part.startsWith('sledge-'));
   return tags.some((tag) => {
     const rest = tag.slice('sledge-'.length);
     if (runId !== undefined) return rest === runId || rest.startsWith(`${runId}-`);
-    if (prefix === undefined) return rest.length > 0;
+    // every run: only the servers whose temp dir is proven a dead run's; a live run's are spared
+    if (prefix === undefined) return deadDirs.has(tag);
     const parts = rest.split('-');
     return parts.some((_, i) => prefixOf(parts.slice(0, i + 1).join('-')) === prefix);
   });
+}
+
+/** `sledge-<id>-XXXXXX` → `<id>`. */
+function tagId(tag: string): string {
+  return tag.slice('sledge-'.length, -7);
 }
 
 /** Run ids as `newRunId` makes them: what "every run" means when no run is named. */
 const GENERATED_RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
 
 /** The temp dirs of the runs named (mkdtemp appends '-' and 6 characters to `sledge-<runId>`). */
-async function runTempDirs(runId: string | undefined, prefix: string | undefined): Promise<string[]> {
-  const names = await readdir(tmpdir()).catch(() => [] as string[]);
+async function runTempDirs(runId: string | undefined, prefix: string | undefined, root: string): Promise<string[]> {
+  const names = await readdir(root).catch(() => [] as string[]);
   return names
     .filter((name) => {
       const id = /^sledge-(.+)-[A-Za-z0-9]{6}$/.exec(name)?.[1];
       if (id === undefined) return false;
-      if (runId !== undefined) return id === runId;
+      if (runId !== undefined) return id === runId || id.startsWith(`${runId}@`);
       if (prefix !== undefined) return prefixOf(id) === prefix;
-      return GENERATED_RUN_ID.test(id);
+      return GENERATED_RUN_ID.test(id.split('@')[0]!);
     })
-    .map((name) => join(tmpdir(), name));
+    .map((name) => join(root, name));
 }
 
 /**
@@ -67,19 +82,31 @@ async function runTempDirs(runId: string | undefined, prefix: string | undefined
  * a live process outlives `netns del`, and keeps its veth), stray nats-server/redis-server
  * of those runs, then host links and namespaces, then the runs' temp dirs. Matches only
  * sledge's naming scheme.
+ *
+ * Trust (docs/trust.md): a temp dir counts only if it is provably sledge's (not a symlink,
+ * ours, 0700); kernel limits are restored only from such a dir, known settings only. Named
+ * (a run id or prefix), the run is ended whoever still runs it. Unnamed, only dead runs
+ * are touched: a run whose launcher (or agent) is alive keeps its servers, namespaces and
+ * temp dir, and a dir that cannot be proven a dead run's is left alone.
  */
 export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport> {
   const prefix =
-    options.runPrefix !== undefined ? assertRunPrefix(options.runPrefix) : options.runId !== undefined ? prefixOf(options.runId) : undefined;
-  const ours = (name: string): boolean => SLEDGE_NAME.test(name) && (prefix === undefined || name.startsWith(prefix));
-  const ip = new Ip(options.runner ?? spawnRunner);
+    options.runPrefix !== undefined ? assertRunPrefix(options.runPrefix) : options.runId !== undefined ? runPrefix(options.runId) : undefined;
+  const named = prefix !== undefined;
   const errors: string[] = [];
+  const candidates = await runTempDirs(options.runId, prefix, options.tmpRoot ?? tmpdir());
+  const owned = candidates.map((dir) => ({ dir, tag: basename(dir), owner: ownership(dir) }));
+  // no run named: only the namespaces and links of runs proven dead (a run's prefix is 'sl' + 6 hex)
+  const deadDirs = new Set(owned.filter((d) => d.owner.state === 'dead').map((d) => d.tag));
+  const deadPrefixes = new Set(owned.filter((d) => d.owner.state === 'dead').map((d) => prefixOf(tagId(d.tag))));
+  const ours = (name: string): boolean => SLEDGE_NAME.test(name) && (named ? name.startsWith(prefix) : deadPrefixes.has(name.slice(0, 8)));
+  const ip = new Ip(options.runner ?? spawnRunner);
 
   const namespaces = (await ip.listNetns()).filter(ours);
   const links = (await ip.listLinks()).map((l) => l.name).filter(ours);
 
   const inNamespaces = [...(await pidsInNetns(namespaces)).values()].flat();
-  const servers = (await listProcesses()).filter((p) => serverOfRun(p, options.runId, prefix)).map((p) => p.pid);
+  const servers = (await listProcesses()).filter((p) => serverOfRun(p, options.runId, prefix, deadDirs)).map((p) => p.pid);
   const victims = [...new Set([...inNamespaces, ...servers])];
   const processes = signalPids(victims, 'SIGKILL');
   const stuck = await waitGone(processes);
@@ -98,7 +125,9 @@ export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport>
   const leftLinks = new Set((await ip.listLinks()).map((l) => l.name).filter(ours));
   // Last: the servers that kept their files there are gone by now.
   const dirs: string[] = [];
-  for (const dir of await runTempDirs(options.runId, prefix)) {
+  for (const { dir, owner } of owned) {
+    // named: ended whoever runs it, but only a dir provably sledge's; unnamed: dead runs only
+    if (owner.state === 'unproven' ? true : owner.state === 'live' && !named) continue;
     await restoreSavedLimits(dir, errors);
     await rm(dir, { recursive: true, force: true }).then(
       () => dirs.push(dir),
@@ -120,12 +149,12 @@ export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport>
 async function restoreSavedLimits(dir: string, errors: string[]): Promise<void> {
   let text: string;
   try {
-    text = await readFile(join(dir, 'host-limits.json'), 'utf8');
+    text = readNoFollow(join(dir, 'host-limits.json'));
   } catch {
-    return; // the run raised nothing
+    return; // the run raised nothing (or the file is not ours: a link, someone else's)
   }
   try {
-    restoreLimits(JSON.parse(text) as LimitChange[]);
+    restoreLimits(parseSavedLimits(text));
   } catch (e) {
     errors.push(`cannot restore the kernel limits saved in ${dir}: ${e instanceof Error ? e.message : String(e)}`);
   }

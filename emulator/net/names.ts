@@ -65,6 +65,18 @@ export function runPrefix(runId: string): string {
   return `sl${tail ?? createHash('sha256').update(runId).digest('hex').slice(0, 6)}`;
 }
 
+/**
+ * The prefix of an agent's share of a run: always hashed from the run id and the agent's
+ * name together, so that it differs for every run on an agent whatever the agent is called
+ * (an agent named like `…-3fa9c1` would otherwise give every run the same prefix, and one
+ * run's cleanup would remove another's namespaces). Stable for the same run and agent:
+ * a restarted agent finds what a killed one left of the run.
+ */
+export function agentRunPrefix(runId: string, agent: string): string {
+  if (!runId || !agent) throw new UsageError('run id and agent name must be non-empty');
+  return `sl${createHash('sha256').update(`${runId}@${agent}`).digest('hex').slice(0, 6)}`;
+}
+
 export interface DeviceNames {
   readonly netns: string;
   readonly hostVeth: string;

@@ -20,6 +20,15 @@ export class Subjects {
     return `${this.root}.ctl.${actor}`;
   }
 
+  /**
+   * A device's own requests to the server (its adapters): one subject per device, so that
+   * the bus's permissions let a device ask only for itself and never reach the server's
+   * control subject, which is the coordinator's (docs/trust.md).
+   */
+  toServerFrom(device: ActorName): string {
+    return `${this.root}.ctl.server.from.${device}`;
+  }
+
   /** Payload chunks addressed to one actor. */
   data(actor: ActorName): string {
     return `${this.root}.data.${actor}`;

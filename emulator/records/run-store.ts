@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
-import { RunError } from '../errors.js';
+import { RunError, UsageError } from '../errors.js';
+import { redisRefusalWords, withoutCredentials } from '../trust/refusal.js';
 import type { TurnRecord } from './turn-record.js';
 
 /**
@@ -35,8 +36,20 @@ export class RunStore {
   static async open(url: string, runId: string, opts: { deadlineMs?: number } = {}): Promise<RunStore> {
     // No offline queue: a command fails at once while Redis is away and `persist` retries it with backoff.
     const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 5000 });
-    redis.on('error', () => undefined); // surfaced by the failing command instead
-    await redis.connect();
+    // surfaced by the failing command instead; the last one is kept for a refusal's own words
+    let lastError: unknown;
+    redis.on('error', (err) => (lastError = err));
+    try {
+      await redis.connect();
+      // AUTH's answer (a wrong password, protected mode) may come only with the first command
+      await redis.ping();
+    } catch (err) {
+      redis.disconnect();
+      const words = redisRefusalWords(err) ?? redisRefusalWords(lastError);
+      // one line naming the server, its URL without credentials and its words (docs/trust.md); exit 2
+      if (words) throw new UsageError(`Redis at ${withoutCredentials(url)} refused: ${words}`);
+      throw new RunError(`Redis at ${withoutCredentials(url)}: ${(err as Error).message}`, { cause: err });
+    }
     return new RunStore(redis, runId, opts.deadlineMs ?? DEFAULT_DEADLINE_MS);
   }
 

@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { UsageError } from '../errors.js';
+import { usersConfig, type NatsUser } from '../trust/bus-users.js';
 import { DEFAULT_WINDOW } from '../transport/send.js';
 import { findExecutable } from './child.js';
 import { raiseOpenFiles } from './fd-limit.js';
@@ -16,7 +17,10 @@ import { RunningServer, serverHandle, type ServerHandle } from './start-server.j
 
 export interface EmbeddedNats extends ServerHandle {
   url: string;
+  /** The one shared credential, when no users were given (tests, tools); '' with users. */
   token: string;
+  /** Per-role users (docs/trust.md), by name, when given. */
+  users: ReadonlyMap<string, NatsUser>;
 }
 
 export interface NatsOptions {
@@ -38,6 +42,10 @@ export interface NatsOptions {
   clients?: number;
   /** The run's credentials, when the leaf's clients must use them (an agent's devices, docs/architecture.md §10). */
   token?: string;
+  /** A leafnodes listener (a bus that runs' leaf nodes join, as a lab's NATS would have): tests, tools. */
+  leafListen?: { port: number; user: string; password: string };
+  /** Per-role users with permissions instead of one token (docs/trust.md); the first one is used to probe the server. */
+  users?: readonly NatsUser[];
   /** `server_name`, unique on a bus (leaf nodes of one run on several hosts); default `sledge-<runId>`. */
   name?: string;
 }
@@ -71,7 +79,9 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
   const confFile = join(opts.dir, 'nats.conf');
   const logFile = opts.logFile ?? join(opts.dir, 'nats.log');
   await mkdir(dirname(logFile), { recursive: true });
-  const token = opts.token ?? randomBytes(24).toString('hex');
+  const users = opts.users?.length ? opts.users : undefined;
+  const token = users ? '' : (opts.token ?? randomBytes(24).toString('hex'));
+  const probeAs = users ? { user: users[0]!.user, pass: users[0]!.password } : { token };
   const writeDeadlineS = opts.writeDeadlineS ?? DEFAULT_WRITE_DEADLINE_S;
   const maxConnections = natsMaxConnections(opts.clients ?? 0);
   const wrapper = raiseOpenFiles(maxConnections + 64, await findExecutable('prlimit'));
@@ -82,14 +92,15 @@ export async function startNats(opts: NatsOptions): Promise<EmbeddedNats> {
     host,
     logFile,
     async configure(port) {
-      await writeFile(confFile, natsConfig({ host, port, token, logFile, name: opts.name ?? `sledge-${opts.runId}`, writeDeadlineS, maxConnections, leafRemote: opts.leafRemote }), { mode: 0o600 });
+      await writeFile(confFile, natsConfig({ host, port, auth: users ? usersConfig(users) : `authorization { token: ${JSON.stringify(token)} }`, logFile, name: opts.name ?? `sledge-${opts.runId}`, writeDeadlineS, maxConnections, leafRemote: opts.leafRemote, leafListen: opts.leafListen }), { mode: 0o600 });
       return [...wrapper.slice(1), ...(wrapper.length ? [bin] : []), '-c', confFile];
     },
-    probe: (port) => canConnect(hostPort(host, port), token),
+    probe: (port) => canConnect(hostPort(host, port), probeAs),
   });
   return serverHandle(server, {
     url: `nats://${hostPort(host, server.port)}`,
     token,
+    users: new Map((users ?? []).map((u) => [u.user, u])),
     host,
     logFile,
   });
@@ -100,12 +111,12 @@ export function natsMaxConnections(clients: number): number {
   return Math.max(1024, 2 * clients + 64);
 }
 
-function natsConfig(c: { host: string; port: number; token: string; logFile: string; name: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string | undefined }): string {
+function natsConfig(c: { host: string; port: number; auth: string; logFile: string; name: string; writeDeadlineS: number; maxConnections: number; leafRemote?: string | undefined; leafListen?: { port: number; user: string; password: string } | undefined }): string {
   // No http/monitor port: nothing but the emulator should listen.
   return [
     `server_name: ${JSON.stringify(c.name)}`,
     `listen: ${JSON.stringify(hostPort(c.host, c.port))}`,
-    `authorization { token: ${JSON.stringify(c.token)} }`,
+    c.auth,
     'max_payload: 1MB',
     'max_pending: 256MB',
     `max_connections: ${c.maxConnections}`,
@@ -114,14 +125,15 @@ function natsConfig(c: { host: string; port: number; token: string; logFile: str
     `write_deadline: "${c.writeDeadlineS}s"`,
     `log_file: ${JSON.stringify(c.logFile)}`,
     // reconnect: a remote that restarts is rejoined within a second
+    ...(c.leafListen ? [`leafnodes { listen: ${JSON.stringify(hostPort(c.host, c.leafListen.port))}, authorization { user: ${JSON.stringify(c.leafListen.user)}, password: ${JSON.stringify(c.leafListen.password)} } }`] : []),
     ...(c.leafRemote ? [`leafnodes { reconnect: 1, remotes = [ { url: ${JSON.stringify(c.leafRemote)} } ] }`] : []),
     '',
   ].join('\n');
 }
 
-async function canConnect(server: string, token: string): Promise<boolean> {
+async function canConnect(server: string, auth: { token: string } | { user: string; pass: string }): Promise<boolean> {
   try {
-    const nc = await connect({ servers: server, token, timeout: 1000, reconnect: false });
+    const nc = await connect({ servers: server, ...auth, timeout: 1000, reconnect: false });
     await nc.close();
     return true;
   } catch {

@@ -69,6 +69,16 @@ function redisConfig(c: { host: string; port: number; password: string; dir: str
     'save ""',
     ...persistence(c.persistDir ?? c.dir, c.persistDir !== undefined),
     'protected-mode yes',
+    // Hardening (docs/trust.md): the run needs plain commands only. No DEBUG (it can crash or
+    // stall the server), no MODULE LOAD (native code), no CONFIG SET of protected settings
+    // (dir, dbfilename: the classic write-a-file-anywhere), no replication from anywhere.
+    'enable-debug-command no',
+    'enable-module-command no',
+    'enable-protected-configs no',
+    'replica-read-only yes',
+    'rename-command SLAVEOF ""',
+    'rename-command REPLICAOF ""',
+    'rename-command MODULE ""',
     'daemonize no',
     `logfile ${JSON.stringify(c.logFile)}`,
     // Keep the config path in the process title so that cleanup can find strays by command line.

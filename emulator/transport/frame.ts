@@ -183,8 +183,8 @@ function reject(reason: RejectReason): { ok: false; reason: RejectReason } {
   return { ok: false, reason };
 }
 
-/** An inbox subject of the NATS client: `_INBOX.` and a 22-character NUID. */
-const INBOX_BYTES = 29;
+/** An actor's inbox subject: `_INBOX.`, its 8-hex prefix (trust/bus-users.ts), `.` and a 22-character NUID. */
+const INBOX_BYTES = 38;
 
 /**
  * Bytes a chunk puts on the wire besides its payload: the frame header and the NATS

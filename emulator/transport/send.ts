@@ -105,7 +105,8 @@ class OutgoingTransfer {
       if (this.inFlight > 0) this.fail(`no ack for ${ackTimeoutMs} ms with ${this.inFlight} chunks outstanding`);
     }, ackTimeoutMs);
     const overall = setTimeout(() => this.fail(`timed out after ${opts.timeoutMs} ms (${this.ackedCount}/${sizes.length} chunks acknowledged)`), opts.timeoutMs);
-    const inbox = createInbox();
+    // the connection's own inbox prefix, if it has one: the only inboxes its bus user may read (docs/trust.md)
+    const inbox = createInbox((nc as { options?: { inboxPrefix?: string } }).options?.inboxPrefix);
     const onAbort = () => this.fail('abandoned');
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });

@@ -2,6 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { generateLauncherKeys } from '../../emulator/trust/keys.js';
 import { CLI, runCli, waitFor } from './emulation.js';
 
 /**
@@ -21,9 +22,13 @@ export class OtherHost {
   private readonly procs: ChildProcess[] = [];
   private readonly agents = new Map<string, ChildProcess>();
 
+  /** The launcher's key pair the agents trust: runs need SLEDGE_LAUNCHER_KEY=keys.privateKey. */
+  keys!: { privateKey: string; publicKey: string };
+
   constructor(private readonly dir: string) {}
 
   create(): void {
+    this.keys = generateLauncherKeys(join(this.dir, 'launcher-keys'));
     const ip = (...args: string[]) => execFileSync('ip', args, { stdio: 'pipe' });
     ip('netns', 'add', this.netns);
     ip('link', 'add', `${this.prefix}h0`, 'type', 'veth', 'peer', 'name', `${this.prefix}n0`, 'netns', this.netns);
@@ -58,7 +63,7 @@ export class OtherHost {
 
   /** `sledge agent` inside the namespace; resolves once `sledge agent list` shows it. */
   async startAgent(name: string, natsUrl: string, leafUrl: string, extra: string[] = []): Promise<ChildProcess> {
-    const child = spawn('ip', ['netns', 'exec', this.netns, process.execPath, CLI, 'agent', '--name', name, '--logs', join(this.dir, 'agent-logs'), ...extra], {
+    const child = spawn('ip', ['netns', 'exec', this.netns, process.execPath, CLI, 'agent', '--name', name, '--trust', this.keys.publicKey, '--logs', join(this.dir, 'agent-logs'), ...extra], {
       env: { ...process.env, NATS_URL: natsUrl, NATS_LEAF_URL: leafUrl },
       stdio: ['ignore', 'ignore', 'pipe'],
     });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAgentRequest, toBytes } from '../../emulator/agent/protocol.js';
+import { parseAgentRequest } from '../../emulator/agent/protocol.js';
 import { deviceHosts, parseAgentList } from '../../emulator/launcher/device-hosts.js';
 
 describe('device placement across hosts (docs/architecture.md §10)', () => {
@@ -21,9 +21,13 @@ describe('device placement across hosts (docs/architecture.md §10)', () => {
   });
 
   it('an agent refuses malformed requests instead of acting on them', () => {
-    expect(parseAgentRequest(new TextEncoder().encode('{'))).toBe('not JSON');
-    expect(parseAgentRequest(toBytes({ kind: 'spawn', runId: 'r1', actor: 'device.x; rm' }))).toBe('bad actor');
-    expect(parseAgentRequest(toBytes({ kind: 'rates', runId: 'r1', device: 'd1', upBps: 'fast' }))).toBe('bad rates');
-    expect(parseAgentRequest(toBytes({ kind: 'spawn', runId: 'r1', actor: 'device.d1' }))).toEqual({ kind: 'spawn', runId: 'r1', actor: 'device.d1' });
+    // (the signed envelope is checked first, trust/signed.ts; this is the request inside it)
+    expect(parseAgentRequest('{')).toBe('not an object');
+    expect(parseAgentRequest({ kind: 'spawn', runId: 'r1', actor: 'device.x; rm' })).toBe('bad actor');
+    expect(parseAgentRequest({ kind: 'spawn', runId: 'r1', actor: 'server' })).toBe('bad actor');
+    expect(parseAgentRequest({ kind: 'rates', runId: 'r1', device: 'd1', upBps: 'fast' })).toBe('bad rates');
+    expect(parseAgentRequest({ kind: 'spawn', runId: 'r1', actor: 'device.d1', env: { NODE_OPTIONS: '--require /x.js' } })).toBe('unexpected field "env" in spawn');
+    expect(parseAgentRequest({ kind: 'open', runId: 'r1', mode: 'tc', devices: ['a'], offsetMs: 0, workload: 'sleep', seed: 1, busDownS: 60, token: 't' })).toBe('unexpected field "token" in open');
+    expect(parseAgentRequest({ kind: 'spawn', runId: 'r1', actor: 'device.d1' })).toEqual({ kind: 'spawn', runId: 'r1', actor: 'device.d1' });
   });
 });
