@@ -7,13 +7,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
-import { Coordinator } from '../actors/coordinator.js';
+import { Coordinator } from '../coordinator/coordinator.js';
 import { RunError, UsageError } from '../errors.js';
 import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
 import type { Link } from '../net/link.js';
 import { PacedLink } from '../net/paced-link.js';
 import { createTopology, type Topology } from '../net/topology.js';
 import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
+import { turnKey } from '../protocol/turn-key.js';
 import { buildManifest, commandVersion, moduleFacts } from '../records/manifest.js';
 import { RunFiles } from '../records/run-files.js';
 import { planSeq, reconcileTurns } from '../records/reconcile.js';
@@ -257,7 +258,7 @@ export class Emulation {
     const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments,
-      done: new Set(this.records.map((r) => `${r.round}/${r.device}`)),
+      done: new Set(this.records.map(turnKey)),
       retry: retryOnOutage(this.watch!, this.status),
       supervision: this.crashes,
       onError: (err) => this.fail(err),

@@ -1,4 +1,4 @@
-import type { Supervision } from '../actors/crashed-turn.js';
+import type { Supervision } from '../coordinator/turn.js';
 import { RunError } from '../errors.js';
 import { deviceActor } from '../protocol/subjects.js';
 import type { ActorPool } from './actor-pool.js';

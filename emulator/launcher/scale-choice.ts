@@ -4,7 +4,7 @@ import { injectedDelayMs, type FloorStats } from '../../src/resolution.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { chooseTimeScale, estimatedWallS, expectedMedianErrors, type TimeScaleRequest } from '../../src/time-scale.js';
-import type { WallImpairment } from '../actors/coordinator.js';
+import type { WallImpairment } from '../coordinator/turn.js';
 import { UsageError } from '../errors.js';
 import { num, pct } from '../format/table.js';
 import { planProbe, type Calibration, type Probe } from './calibrate.js';

@@ -8,7 +8,8 @@ import type { Tc } from './tc.js';
 /**
  * One device's access link as the coordinator sees it. Kept this small on purpose: the
  * userspace transport's token bucket implements the same interface, so the coordinator
- * does not care which mode shapes the bytes.
+ * does not care which mode shapes the bytes. Many links change at once through
+ * `setRates(changes)` below, which batches what the kernel can take in one go.
  */
 export interface Link {
   readonly deviceId: string;
@@ -127,6 +128,23 @@ export class TcLink implements Link {
     this.installed = ok;
     this.current = ok ? { upBps, downBps } : undefined;
   }
+}
+
+/** New rates for one link, in application goodput bit/s. */
+export interface LinkRates<L extends Link = Link> {
+  readonly link: L;
+  readonly upBps: number;
+  readonly downBps: number;
+}
+
+/**
+ * Sets many links' rates at once, whatever shapes them: kernel links in one tc batch
+ * (setRatesMany) rather than a process per device, the others each on its own.
+ */
+export async function setRates(changes: readonly LinkRates[]): Promise<void> {
+  const kernel = changes.filter((x): x is LinkRates<TcLink> => x.link instanceof TcLink);
+  await setRatesMany(kernel);
+  await Promise.all(changes.filter((x) => !(x.link instanceof TcLink)).map((x) => x.link.setRates(x.upBps, x.downBps)));
 }
 
 export interface RateChange {

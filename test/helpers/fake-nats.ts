@@ -1,30 +1,59 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 
+type Callback = (err: Error | null, msg: Msg) => void;
+type Answer = (body: any) => unknown | Promise<unknown>;
+
 /**
- * Just enough of a NatsConnection for a PayloadReceiver: its subscription callback is
- * called directly, synchronously, and what it publishes (acks) is recorded.
+ * Just enough of a NatsConnection for unit tests of code that talks over NATS (a
+ * PayloadReceiver, the coordinator's turns and rounds): subscription callbacks are called
+ * directly, synchronously; what is published is recorded; requests are answered by the
+ * handler registered for their subject and recorded in the order they were made.
  */
 export class FakeNats {
-  callback: ((err: Error | null, msg: Msg) => void) | undefined;
+  /** The latest subscription's callback. */
+  callback: Callback | undefined;
   readonly published: { subject: string; data: Uint8Array }[] = [];
+  /** Every request, decoded, in order. */
+  readonly requests: { subject: string; body: any }[] = [];
+  private readonly subs = new Map<string, Callback>();
+  private readonly answers = new Map<string, Answer>();
   private closed = false;
 
   get nc(): NatsConnection {
     const self = this;
     return {
-      subscribe(_subject: string, opts: { callback: (err: Error | null, msg: Msg) => void }) {
+      subscribe(subject: string, opts: { callback: Callback }) {
         self.callback = opts.callback;
+        self.subs.set(subject, opts.callback);
         return { isClosed: () => self.closed, unsubscribe: () => void (self.closed = true) };
       },
       publish(subject: string, data: Uint8Array) {
         self.published.push({ subject, data });
       },
+      async request(subject: string, data: Uint8Array) {
+        const body = JSON.parse(new TextDecoder().decode(data));
+        self.requests.push({ subject, body });
+        const answer = self.answers.get(subject);
+        if (!answer) throw new Error(`503 no responders on ${subject}`);
+        return { data: new TextEncoder().encode(JSON.stringify(await answer(body))) } as unknown as Msg;
+      },
+      async flush() {},
       isClosed: () => false,
     } as unknown as NatsConnection;
   }
 
+  /** Answers requests on `subject` with what `answer` returns (an object, encoded as JSON). */
+  answer(subject: string, answer: Answer): void {
+    this.answers.set(subject, answer);
+  }
+
   deliver(data: Uint8Array, reply: string | undefined = 'reply.inbox'): void {
     this.callback?.(null, { data, reply } as unknown as Msg);
+  }
+
+  /** Delivers a message to the subscriber of `subject`. */
+  deliverTo(subject: string, data: Uint8Array, reply?: string): void {
+    this.subs.get(subject)?.(null, { data, reply, respond: () => true } as unknown as Msg);
   }
 
   fail(err: Error): void {

@@ -1,8 +1,10 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { Mailbox } from '../actors/mailbox.js';
 import { RunError } from '../errors.js';
 import type { Direction, Link } from '../net/link.js';
 import { crashingMsg, decode, encode, holdRequestMsg, type CrashingMsg, type HoldRequestMsg } from '../protocol/messages.js';
 import type { Subjects } from '../protocol/subjects.js';
+import { turnKey } from '../protocol/turn-key.js';
 import { fromHostMs } from '../transport/host-clock.js';
 
 const DIRECTION: Record<HoldRequestMsg['phase'], Direction> = { adapterDown: 'down', downlink: 'down', uplink: 'up', adapterUp: 'up' };
@@ -15,11 +17,9 @@ const DIRECTION: Record<HoldRequestMsg['phase'], Direction> = { adapterDown: 'do
  */
 export class CoordinatorInbox {
   private readonly sub: Subscription;
-  private readonly lastWords = new Map<string, CrashingMsg>();
-  private readonly waiting = new Map<string, (m: CrashingMsg) => void>();
+  /** Last reports of crashing devices: the report and the process's exit race, either may come first. */
+  private readonly lastWords = new Mailbox<CrashingMsg>();
   private readonly releases = new Set<Promise<void>>();
-  /** Malformed messages dropped; a bad one never stops the run. */
-  rejected = 0;
 
   constructor(
     nc: NatsConnection,
@@ -32,10 +32,10 @@ export class CoordinatorInbox {
 
   private onMessage(msg: Msg): void {
     const crash = decode(crashingMsg, msg.data);
-    if (crash.ok) return this.onCrashing(crash.value);
+    if (crash.ok) return this.lastWords.put(turnKey(crash.value.turn), crash.value);
     const hold = decode(holdRequestMsg, msg.data);
+    // a malformed message never stops the run: the sender learns why, nothing else happens
     if (!hold.ok) {
-      this.rejected++;
       if (msg.reply) msg.respond(encode({ kind: 'error', message: `rejected: ${hold.reason}` }));
       return;
     }
@@ -60,31 +60,10 @@ export class CoordinatorInbox {
     this.releases.add(release);
   }
 
-  private onCrashing(m: CrashingMsg): void {
-    const key = `${m.turn.round}/${m.turn.device}`;
-    const waiter = this.waiting.get(key);
-    this.waiting.delete(key);
-    if (waiter) waiter(m);
-    else this.lastWords.set(key, m);
-  }
-
   /** The report a device sent as it crashed; it was flushed before the kill, so it comes with or before the exit. */
   crashReport(round: number, device: string, timeoutMs: number): Promise<CrashingMsg> {
-    const key = `${round}/${device}`;
-    const known = this.lastWords.get(key);
-    if (known) {
-      this.lastWords.delete(key);
-      return Promise.resolve(known);
-    }
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(key);
-        reject(new RunError(`device ${device} died in round ${round} without its crash report`));
-      }, timeoutMs);
-      this.waiting.set(key, (m) => {
-        clearTimeout(timer);
-        resolve(m);
-      });
+    return this.lastWords.take(turnKey({ round, device }), timeoutMs).catch(() => {
+      throw new RunError(`device ${device} died in round ${round} without its crash report`);
     });
   }
 
@@ -92,5 +71,6 @@ export class CoordinatorInbox {
   async close(): Promise<void> {
     await Promise.all([...this.releases]);
     if (!this.sub.isClosed()) this.sub.unsubscribe();
+    this.lastWords.close('the run ended');
   }
 }
