@@ -74,7 +74,22 @@ export class TurnCostModel {
    * near-tie, and latency must never change a decision (docs/model.md §1.4).
    */
   totalWithoutLatency(l: number, f: number, rates: Rates): number {
-    return this.phaseDelays(l, f, rates, 0).total;
+    // CARD's search calls this for every feasible cut of every turn: the same sum as
+    // phaseDelays(l, f, rates, 0).total, term for term in the same order (so bit for bit
+    // the same), without allocating the phases object (docs/strategies.md "## Benchmark").
+    const { split } = this;
+    const I = split.training.iterations;
+    const adapterBits = 8 * split.adapterBytes(l);
+    const smashedBits = 8 * I * split.smashedBytes;
+    return (
+      adapterBits / rates.downBps +
+      (this.iterSamples * split.deviceForwardFlops(l)) / this.deviceFlopsPerSecond +
+      smashedBits / rates.upBps +
+      this.serverCycles(l) / f +
+      smashedBits / rates.downBps +
+      (this.iterSamples * split.deviceBackwardFlops(l)) / this.deviceFlopsPerSecond +
+      adapterBits / rates.upBps
+    );
   }
 
   /** Latency is added once per transfer: the uplink and downlink are I transfers each. */

@@ -5,7 +5,7 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('write a self-contained report.html (inline SVG charts, nothing fetched) for a run or a comparison directory')
-    .argument('<dir>', 'a run directory (summary.json) or a comparison directory (compare.json)')
+    .argument('<dir>', 'a run directory (summary.json), a comparison directory (compare.json) or a sweep directory (sweep.json: the delay-vs-energy frontier)')
     .option('-o, --out <file>', 'where the HTML goes (default <dir>/report.html)')
     .action(async (dir: string, opts: { out?: string }) => {
       // the path alone on stdout, so that scripts can pick it up
