@@ -20,7 +20,7 @@ export interface WallImpairment {
 }
 
 /**
- * The launcher's side of a scheduled crash (emulator/launcher/faults.ts): it watches the
+ * The launcher's side of a scheduled crash (emulator/launcher/crash-supervisor.ts): it watches the
  * device's process, which is expected to die, and starts it again where it ran.
  */
 export interface Supervision {

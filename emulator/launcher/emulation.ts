@@ -25,7 +25,7 @@ import { Teardown } from '../teardown.js';
 import { ActorPool } from './actor-pool.js';
 import { calibrate, type Probe } from './calibrate.js';
 import { calibrateTimeScale, timeScaleBound, type ScaleFacts, type ScaleSetup } from './scale-choice.js';
-import { CrashSupervisor, type Restart } from './faults.js';
+import { CrashSupervisor, type Restart } from './crash-supervisor.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
 import { retryOnOutage } from './turn-retry.js';
