@@ -1,7 +1,7 @@
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { runEmulation, type EmulationOptions } from '../launcher/emulation.js';
-import { Interrupted, RunError, UsageError } from '../errors.js';
+import { Interrupted, RunError } from '../errors.js';
 import { formatRunResult } from '../format/run-text.js';
 import { progressReporter } from '../terminal/progress.js';
 import { writeReport } from '../report/report.js';
@@ -30,8 +30,6 @@ export async function emulateAndReport(system: SystemModel, strategy: Strategy, 
     progress.stop();
     signals.dispose();
   });
-  // "auto" refusing the wall budget is bad input, found once the floor is known: exit 2, one line
-  if (result.error instanceof UsageError) throw result.error;
   // docs/architecture.md §7: every run leaves a report beside its records; a run that recorded
   // nothing has nothing to chart, and a report that fails never fails the run.
   const report = result.records.length ? await writeReport(result.dir).catch((err: Error) => `not written (${err.message})`) : 'not written (no finished turn)';
