@@ -20,7 +20,8 @@ export function completedShare(phase: Phase, crashAt: Phase, iterations: number)
   return 1 / iterations;
 }
 
-const ZERO_ENERGY: TurnEnergy = { server: 0, deviceCompute: 0, deviceTransmit: 0 };
+/** The energy of a turn that did nothing. */
+export const ZERO_ENERGY: TurnEnergy = { server: 0, deviceCompute: 0, deviceTransmit: 0 };
 
 /**
  * Applies a turn's fault to its full cost (docs/model.md §1.7): a dropout costs nothing, a

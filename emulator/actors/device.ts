@@ -1,5 +1,6 @@
 import type { Msg } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
+import { turnKey } from '../protocol/turn-key.js';
 import { adaptersSendingMsg, decode, deviceControlMsg, encode, gradientNoticeMsg, type PhaseWall, type TurnMsg, type TurnReportMsg } from '../protocol/messages.js';
 import { deviceActor } from '../protocol/subjects.js';
 import type { Phase } from '../../src/cost.js';
@@ -78,7 +79,7 @@ export class DeviceActor extends Actor {
     if (m.value.kind === 'status') return this.answerStatus(msg);
     const turn = m.value;
     if (turn.turn.device !== this.deviceId) return this.reject(msg, 'control', `turn for another device`);
-    const key = `${turn.turn.round}/${turn.turn.device}`;
+    const key = turnKey(turn.turn);
     if (this.current?.key === key && (turn.turn.attempt ?? 0) > this.current.attempt) this.abandonCurrent();
     if (this.queued >= MAX_QUEUED_TURNS) return this.reject(msg, 'control', 'busy with other turns');
     this.queued++;

@@ -18,24 +18,17 @@ export interface GpuRun {
  */
 export class GpuQueue {
   private tail: Promise<unknown> = Promise.resolve();
-  private queued = 0;
 
   constructor(private readonly workload: WorkloadKind) {}
 
   run(wallS: number, arrivedAt = performance.now()): Promise<GpuRun> {
-    this.queued++;
     const job = this.tail.then(async () => {
       const startedAt = performance.now();
       const busyWallS = await runWorkload(this.workload, wallS);
       return { arrivedAt, startedAt, endedAt: performance.now(), busyWallS };
     });
     // a failed job must not stall the ones behind it
-    this.tail = job.catch(() => undefined).finally(() => this.queued--);
+    this.tail = job.catch(() => undefined);
     return job;
-  }
-
-  /** Jobs waiting or running. */
-  get depth(): number {
-    return this.queued;
   }
 }

@@ -8,8 +8,6 @@ export class Mailbox<T> {
   /** Values nobody took are kept up to `maxValues` (oldest dropped): a flood of notices for turns that never come cannot grow it. */
   constructor(private readonly maxValues = 256) {}
 
-  /** Values dropped unclaimed so far. */
-  dropped = 0;
   private readonly waiters = new Map<string, { resolve: (v: T) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
   put(key: string, value: T): void {
@@ -23,7 +21,6 @@ export class Mailbox<T> {
       this.values.set(key, value);
       if (this.values.size > this.maxValues) {
         this.values.delete(this.values.keys().next().value as string);
-        this.dropped++;
       }
     }
   }

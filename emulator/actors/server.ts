@@ -1,6 +1,7 @@
 import type { Msg } from '@nats-io/transport-node';
 import { decode, encode, serverControlMsg, type PrepareMsg } from '../protocol/messages.js';
 import { deviceActor } from '../protocol/subjects.js';
+import { turnKey } from '../protocol/turn-key.js';
 import { hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
 import { Actor, type ActorDeps } from './actor.js';
@@ -143,8 +144,4 @@ export class ServerActor extends Actor {
     if (adapters.data) this.average.add(adapters.data.subarray(0, turn.adapterBytes));
     for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
   }
-}
-
-function turnKey(t: { round: number; device: string }): string {
-  return `${t.round}/${t.device}`;
 }

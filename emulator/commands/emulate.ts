@@ -1,7 +1,7 @@
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { runEmulation, type EmulationOptions } from '../launcher/emulation.js';
-import { FidelityMissed, Interrupted, RunError, UsageError } from '../errors.js';
+import { FidelityMissed, Interrupted, RunError } from '../errors.js';
 import { verdictLine } from '../records/fidelity-verdict.js';
 import { formatRunResult } from '../format/run-text.js';
 import { progressReporter } from '../terminal/progress.js';
@@ -31,7 +31,6 @@ export async function emulateAndReport(system: SystemModel, strategy: Strategy, 
     progress.stop();
     signals.dispose();
   });
-  if (result.error instanceof UsageError) throw result.error;
   // docs/architecture.md §7: every run leaves a report beside its records; a run that recorded
   // nothing has nothing to chart, and a report that fails never fails the run.
   const report = result.records.length ? await writeReport(result.dir).catch((err: Error) => `not written (${err.message})`) : 'not written (no finished turn)';

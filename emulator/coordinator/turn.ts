@@ -3,6 +3,7 @@ import type { PlannedTurn } from '../../src/plan.js';
 import { fixedTimeScale } from '../../src/resolution.js';
 import { dbmToWatts, type Device } from '../../src/system.js';
 import type { SystemModel } from '../../src/system-model.js';
+import { ZERO_ENERGY } from '../../src/turn-fault.js';
 import { RunError } from '../errors.js';
 import type { Link } from '../net/link.js';
 import { OUTAGE_LEAK_BYTES } from '../net/outage.js';
@@ -20,7 +21,7 @@ export interface WallImpairment {
 }
 
 /**
- * The launcher's side of a scheduled crash (emulator/launcher/faults.ts): it watches the
+ * The launcher's side of a scheduled crash (emulator/launcher/crash-supervisor.ts): it watches the
  * device's process, which is expected to die, and starts it again where it ran.
  */
 export interface Supervision {
@@ -268,7 +269,7 @@ export function droppedRecord(planned: PlannedTurn): TurnRecord {
   return {
     ...identity(planned),
     predicted: { delay: planned.delay, energy: planned.energy },
-    measured: { delay: zero, energy: { server: 0, deviceCompute: 0, deviceTransmit: 0 } },
+    measured: { delay: zero, energy: { ...ZERO_ENERGY } },
     coordinatorWallS: 0,
     serverBusyWallS: 0,
   };

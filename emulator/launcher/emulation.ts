@@ -27,7 +27,7 @@ import { calibrate, type Probe } from './calibrate.js';
 import { calibrateTimeScale, impairmentsAt, payloadScaleBound, timeScaleBound, type ScaleFacts, type ScaleSetup } from './scale-choice.js';
 import { ScaleMonitor, type ScaleChange } from './scale-monitor.js';
 import { DEFAULT_MAX_TIME_SCALE } from '../../src/time-scale.js';
-import { CrashSupervisor, type Restart } from './faults.js';
+import { CrashSupervisor, type Restart } from './crash-supervisor.js';
 import { openBus, type Bus } from './bus.js';
 import { BusWatch } from './bus-watch.js';
 import { retryOnOutage } from './turn-retry.js';

@@ -13,7 +13,7 @@ function prefixOf(tag: string): string {
   const at = tag.indexOf('@');
   return at > 0 ? agentRunPrefix(tag.slice(0, at), tag.slice(at + 1)) : runPrefix(tag);
 }
-import { listProcesses, pidsInNetns, signalPids, waitGone, type ProcessInfo } from './procs.js';
+import { listActors, listProcesses, pidsInNetns, signalPids, waitGone, type ProcessInfo } from './procs.js';
 
 export interface CleanOptions {
   /** Only this run's leftovers ('sl' + 6 hex); all sledge runs' when neither is given. */
@@ -28,7 +28,7 @@ export interface CleanOptions {
 export interface CleanReport {
   readonly namespaces: string[];
   readonly links: string[];
-  /** Pids killed: processes inside the namespaces and stray embedded servers. */
+  /** Pids killed: processes inside the namespaces, the runs' actors on the host and stray embedded servers. */
   readonly processes: number[];
   /** The runs' temp dirs (`sledge-<runId>-XXXXXX` under the OS temp dir) removed. */
   readonly dirs: string[];
@@ -60,6 +60,17 @@ function tagId(tag: string): string {
   return tag.slice('sledge-'.length, -7);
 }
 
+/**
+ * Is an actor (by its SLEDGE_RUN_ID) one of the runs to clean? A run named by id or prefix:
+ * all its actors. Every run: only orphans (parent gone, reparented to pid 1), so a live
+ * run's actors are left to their launcher.
+ */
+function actorOfRun(actorRun: string, ppid: number, runId: string | undefined, prefix: string | undefined): boolean {
+  if (runId !== undefined) return actorRun === runId;
+  if (prefix !== undefined) return prefixOf(actorRun) === prefix;
+  return GENERATED_RUN_ID.test(actorRun) && ppid === 1;
+}
+
 /** Run ids as `newRunId` makes them: what "every run" means when no run is named. */
 const GENERATED_RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
 
@@ -79,7 +90,8 @@ async function runTempDirs(runId: string | undefined, prefix: string | undefined
 
 /**
  * Removes what crashed runs left behind: processes in their namespaces (a namespace with
- * a live process outlives `netns del`, and keeps its veth), stray nats-server/redis-server
+ * a live process outlives `netns del`, and keeps its veth), their actors on the host
+ * (killed here, not left to notice the launcher is gone), stray nats-server/redis-server
  * of those runs, then host links and namespaces, then the runs' temp dirs. Matches only
  * sledge's naming scheme.
  *
@@ -107,7 +119,8 @@ export async function cleanNet(options: CleanOptions = {}): Promise<CleanReport>
 
   const inNamespaces = [...(await pidsInNetns(namespaces)).values()].flat();
   const servers = (await listProcesses()).filter((p) => serverOfRun(p, options.runId, prefix, deadDirs)).map((p) => p.pid);
-  const victims = [...new Set([...inNamespaces, ...servers])];
+  const actors = (await listActors()).filter((a) => actorOfRun(a.runId, a.ppid, options.runId, prefix)).map((a) => a.pid);
+  const victims = [...new Set([...inNamespaces, ...servers, ...actors])];
   const processes = signalPids(victims, 'SIGKILL');
   const stuck = await waitGone(processes);
   if (stuck.length > 0) errors.push(`still alive after SIGKILL: ${stuck.join(', ')}`);

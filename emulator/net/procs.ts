@@ -113,3 +113,35 @@ export async function waitGone(list: readonly number[], timeoutMs = 2000): Promi
   }
   return alive;
 }
+
+/** An actor process: its run id from the SLEDGE_RUN_ID its launcher or agent gave it, and its parent. */
+export interface ActorProcess {
+  readonly pid: number;
+  readonly runId: string;
+  readonly ppid: number;
+}
+
+/**
+ * The actor processes on this host (server, devices, wherever they run: on the host or in
+ * a namespace), found by the run id in their environment. A killed launcher leaves its
+ * host-side actors orphaned (reparented, usually to pid 1): `net clean` ends them itself
+ * rather than wait for them to notice (docs/architecture.md §9).
+ */
+export async function listActors(): Promise<ActorProcess[]> {
+  const out: ActorProcess[] = [];
+  await Promise.all(
+    (await pids()).map(async (pid) => {
+      try {
+        const env = await readFile(`/proc/${pid}/environ`, 'utf8');
+        const runId = /(?:^|\0)SLEDGE_RUN_ID=([^\0]*)/.exec(env)?.[1];
+        if (!runId) return;
+        const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        out.push({ pid, runId, ppid });
+      } catch {
+        // gone, or not ours to read
+      }
+    }),
+  );
+  return out.sort((a, b) => a.pid - b.pid);
+}

@@ -64,21 +64,6 @@ export function nullable<T>(s: Schema<T>): Schema<T | null> {
   return { check: (v, path) => (v === null ? undefined : s.check(v, path)) };
 }
 
-/** An array of at most `max` items. */
-export function arr<T>(item: Schema<T>, max = 10_000): Schema<T[]> {
-  return {
-    check(v, path) {
-      if (!Array.isArray(v)) return `${where(path)}: expected an array`;
-      if (v.length > max) return `${where(path)}: more than ${max} items`;
-      for (let i = 0; i < v.length; i++) {
-        const e = item.check(v[i], `${path}[${i}]`);
-        if (e) return e;
-      }
-      return undefined;
-    },
-  };
-}
-
 /** A string → T map with at most `max` keys. */
 export function record<T>(value: Schema<T>, max = 1024): Schema<Record<string, T>> {
   return {

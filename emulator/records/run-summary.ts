@@ -6,7 +6,7 @@ import type { FloorStats, Resolution } from '../../src/resolution.js';
 import { fidelity, type PhaseFidelity } from './fidelity.js';
 import { fidelityVerdict, type FidelityVerdict } from './fidelity-verdict.js';
 import type { TurnRecord } from './turn-record.js';
-import type { Restart } from '../launcher/faults.js';
+import type { Restart } from '../launcher/crash-supervisor.js';
 
 /**
  * summary.json: predicted and measured side by side, over the same finished turns (an

@@ -6,7 +6,7 @@
 import { randomInt } from 'node:crypto';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { RunError } from '../errors.js';
-import { waitUntil } from './clock.js';
+import { waitUntil } from './wait-until.js';
 import { chunkCount, chunkLength, decodeAck, encodeData, MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_TAG_BYTES, MAX_TRANSFER_BYTES } from './frame.js';
 import { planDeliveries, type Impairment } from './impairment.js';
 import { fromHostMs } from './host-clock.js';
