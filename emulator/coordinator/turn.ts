@@ -107,6 +107,9 @@ export class Turn {
   /** Sends the turn to its device. */
   start(signal: AbortSignal): void {
     if (this.current !== 'prepared') return;
+    // a trace-following link steps along its trace from the turn's planned start (docs/linktrace.md)
+    const link = this.ctx.links.get(this.planned.device)!;
+    link.follow?.(this.planned.start ?? 0);
     this.reply = this.ctx.control.request(deviceActor(this.planned.device), this.msgs!.turn, this.msgs!.timeoutMs, signal);
     // a doomed turn is decided by the exit; the request to a dead process fails later
     if (this.doomed) this.reply.catch(() => undefined);
@@ -116,6 +119,14 @@ export class Turn {
   /** Waits for the device's report (or its scheduled crash) and makes the turn's record. */
   async end(signal: AbortSignal): Promise<TurnRecord> {
     if (this.current === 'dropped') return droppedRecord(this.planned);
+    try {
+      return await this.ended(signal);
+    } finally {
+      this.ctx.links.get(this.planned.device)!.unfollow?.();
+    }
+  }
+
+  private async ended(signal: AbortSignal): Promise<TurnRecord> {
     if (this.current !== 'started') throw new Error(`turn ${this.planned.round}/${this.planned.device} ended while ${this.current}`);
     if (this.doomed) return this.crashed(this.doomed, signal);
     const report = await this.reply!;

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +34,7 @@ import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
 import { RunHosts, type HostsOptions } from './run-hosts.js';
 import { settleHost } from './settle.js';
+import { followTraces, type SteppingFacts } from './trace-links.js';
 
 export interface Progress {
   turnsDone: number;
@@ -94,6 +95,7 @@ export class Emulation {
   private readonly status: (line: string) => void;
   private network: NetworkChoice | undefined;
   private topology: Topology | undefined;
+  private traceFacts: (() => SteppingFacts) | undefined;
   private limits: HostLimits | undefined;
   private bus: Bus | undefined;
   private nc: NatsConnection | undefined;
@@ -246,6 +248,9 @@ export class Emulation {
   async run(): Promise<void> {
     const links = new Map<string, Link>(this.system.config.devices.map((d) => [d.id, this.hosts.link(d.id, () => (this.topology ? this.topology.link(d.id) : new PacedLink(d.id)))]));
     const { impairments } = await this.settleScale(links);
+    // a trace-following link steps along its trace during turns (docs/linktrace.md); the probe above ran on plain links
+    const traced = this.system.linkTrace ? followTraces(this.system, links, this.teardown) : undefined;
+    this.traceFacts = traced?.facts;
     const { config } = this.system;
     const turnsTotal = config.rounds * config.devices.length;
     // Built once: it runs git and both servers' --version.
@@ -255,7 +260,7 @@ export class Emulation {
     await this.store!.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
     this.crashes = new CrashSupervisor(this.pool!);
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
-    const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, links, {
+    const coordinator = new Coordinator(this.nc!, this.subjects, this.system, this.strategy, traced?.links ?? links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments,
       done: new Set(this.records.map(turnKey)),
@@ -271,6 +276,7 @@ export class Emulation {
       },
     });
     await coordinator.run(this.signal);
+    if (traced) writeFileSync(join(this.files.dir, 'linktrace.json'), `${JSON.stringify(traced.facts(), null, 2)}\n`);
     if (this.signal.aborted) throw this.signal.reason;
     this.stage('turns');
     this.rejected = await this.pool!.shutdown();
@@ -304,6 +310,7 @@ export class Emulation {
         bus: this.bus?.limits ?? {},
       },
       fidelity: this.scale?.facts ?? null,
+      ...(this.traceFacts ? { linktrace: (({ stepS, stepWallMs, mode }) => ({ stepS, stepWallMs, mode }))(this.traceFacts()) } : {}),
       ...this.hosts.manifest(),
     };
   }
