@@ -44,6 +44,10 @@ describe('a link that follows its trace (tc)', () => {
       expect(Number(turn!.predicted_uplink)).toBeCloseTo(planned.delay.uplink, 6);
       expect(measured).toBeGreaterThanOrEqual(0.8 * planned.delay.uplink);
       expect(measured).toBeGreaterThanOrEqual(2 * planned.expectedDelay.uplink);
+      // the records say what the strategy expected and what the link realised
+      expect(Number(turn!.expected_total)).toBeCloseTo((plan.turns[0] as unknown as { expectedDelay: { total: number } }).expectedDelay.total, 6);
+      expect(Number(turn!.seen_up_bps)).toBeCloseTo(Number(turn!.rateUpBps), 6);
+      expect(Number(turn!.realised_bps_uplink)).toBeLessThan(0.5 * Number(turn!.seen_up_bps));
       const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as { linktrace: { stepS: number; mode: string } };
       expect(manifest.linktrace.mode).toBe('tc');
       const stepping = JSON.parse(readFileSync(join(out, 'linktrace.json'), 'utf8')) as { changes: number; pipeErrors: number };

@@ -268,7 +268,26 @@ export function measuredRecord(system: SystemModel, device: Device, planned: Pla
     measured: { delay, energy },
     coordinatorWallS: m.coordinatorWallS,
     serverBusyWallS: m.serverBusyWallS,
+    ...(planned.expectedDelay ? { linktrace: { expectedTotal: planned.expectedDelay.total, realisedBps: realisedRates(system, planned, delay) } } : {}),
   };
+}
+
+/**
+ * The mean rate each transfer phase realised (docs/linktrace.md): its modelled bits over
+ * its measured time less the latency and any outage (time on air, as the model counts it).
+ */
+function realisedRates(system: SystemModel, planned: PlannedTurn, measured: PhaseDelays): Record<TransferPhase, number> {
+  const { split, config } = system;
+  const I = config.training.iterations;
+  const d = config.channel.delayMs / 1000;
+  const outage = (p: TransferPhase) => (planned.fault?.kind === 'outage' && planned.fault.phase === p ? planned.fault.seconds : 0);
+  const rate = (p: TransferPhase, bits: number, transfers: number) => {
+    const air = measured[p] - transfers * d - outage(p);
+    return air > 0 ? bits / air : 0;
+  };
+  const adapterBits = 8 * split.adapterBytes(planned.cut);
+  const smashedBits = 8 * I * split.smashedBytes;
+  return { adapterDown: rate('adapterDown', adapterBits, 1), uplink: rate('uplink', smashedBits, I), downlink: rate('downlink', smashedBits, I), adapterUp: rate('adapterUp', adapterBits, 1) };
 }
 
 /** A dropped turn: the device took no part, so both sides are zero. */

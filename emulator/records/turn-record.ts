@@ -1,4 +1,4 @@
-import { DELAY_KEYS, type PhaseDelays, type TurnEnergy } from '../../src/cost.js';
+import { DELAY_KEYS, type PhaseDelays, type TransferPhase, type TurnEnergy } from '../../src/cost.js';
 import type { TurnFault, TurnStatus } from '../../src/faults.js';
 
 /**
@@ -29,7 +29,11 @@ export interface TurnRecord {
   startAt?: number;
   /** How many times the turn was run again because a bus outage interrupted it (docs/architecture.md §9); 0 normally. */
   retries: number;
+  /** Trace-following links (docs/linktrace.md): what the strategy expected (1.4 at the rates it saw) and the mean rate each transfer phase realised. */
+  linktrace?: { expectedTotal: number; realisedBps: Record<TransferPhase, number> };
 }
+
+const TRANSFERS = ['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const satisfies readonly TransferPhase[];
 
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'] as const;
 
@@ -59,6 +63,10 @@ export const CSV_COLUMNS = [
   'coordinator_wall_s',
   'server_busy_wall_s',
   'retries',
+  'expected_total',
+  'seen_up_bps',
+  'seen_down_bps',
+  ...TRANSFERS.map((k) => `realised_bps_${k}`),
 ];
 
 export function csvRow(r: TurnRecord): string {
@@ -79,6 +87,10 @@ export function csvRow(r: TurnRecord): string {
     r.coordinatorWallS,
     r.serverBusyWallS,
     r.retries,
+    r.linktrace?.expectedTotal ?? '',
+    r.linktrace ? r.rateUpBps : '',
+    r.linktrace ? r.rateDownBps : '',
+    ...TRANSFERS.map((k) => r.linktrace?.realisedBps[k] ?? ''),
   ];
   return cells.join(',');
 }
@@ -113,6 +125,9 @@ export function parseTurnsCsv(text: string): TurnRecord[] {
         serverBusyWallS: n('server_busy_wall_s'),
         // a run written before the column existed had no retries
         retries: n('retries') || 0,
+        ...(get('expected_total') !== ''
+          ? { linktrace: { expectedTotal: n('expected_total'), realisedBps: Object.fromEntries(TRANSFERS.map((k) => [k, n(`realised_bps_${k}`)])) as Record<TransferPhase, number> } }
+          : {}),
       };
     });
 }
