@@ -8,7 +8,11 @@
  * Plan: 1,000 generated devices × 100 rounds on the Verizon LTE pair, sequential and
  * parallel, CARD: wall time of the whole plan (aim < 1 s: prefix counts, no scans).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseTurnsCsv } from '../emulator/records/turn-record.js';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -72,4 +76,48 @@ function planSection(): void {
   }
 }
 
+/** |x - 1| quantiles, nearest rank. */
+function q(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.ceil(p * s.length) - 1)]! : NaN;
+}
+const pctOf = (x: number) => `${(100 * x).toFixed(1)}%`;
+
+/** Emulation: configs/lte.json's 5 devices on the pair, tc, at auto; measured vs integrated, expected vs integrated. */
+function emulateSection(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-linktrace-'));
+  const base = JSON.parse(readFileSync('configs/lte.json', 'utf8')) as Record<string, unknown>;
+  process.stdout.write(`\n## emulation: ${values.pair}, 5 devices, ${values.rounds === '100' ? 1 : values.rounds} round(s), at auto (load average ${loadavg()[0]!.toFixed(1)})\n`);
+  process.stdout.write('mode        network  transfer phases median/p95 |m/i-1|  turn total median/p95  median |expected/integrated-1|  step (ms emulated)  rate changes/s  wall (s)\n');
+  for (const mode of ['sequential', 'parallel'] as const) {
+    for (const network of ['tc', 'userspace'] as const) {
+      const cfgPath = join(dir, `${mode}-${network}.json`);
+      writeFileSync(cfgPath, JSON.stringify({
+        ...base, name: `bench-${mode}-${network}`, mode, rounds: values.rounds === '100' ? 1 : Number(values.rounds),
+        channel: { model: 'linktrace', format: 'mahimahi', delayMs: 10, links: { default: { up: upPath, down: downPath, staggerS: 7 } } },
+        emulation: { timeScale: 'auto', fidelity: 0.05, wallBudgetS: 120, payloadScale: 0.1, network, workload: 'sleep' },
+      }));
+      const out = join(dir, `${mode}-${network}`);
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, ['dist/emulator/cli.js', 'run', cfgPath, '--out', out], { encoding: 'utf8' });
+      const wall = (performance.now() - t0) / 1000;
+      if (r.status !== 0) {
+        process.stdout.write(`${mode.padEnd(11)} ${network.padEnd(8)} failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}\n`);
+        continue;
+      }
+      const rows = parseTurnsCsv(readFileSync(join(out, 'turns.csv'), 'utf8')).filter((t) => t.status === 'done');
+      const phases = rows.flatMap((t) => (['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const).map((p) => Math.abs(t.measured.delay[p] / t.predicted.delay[p] - 1)));
+      const totals = rows.map((t) => Math.abs(t.measured.delay.total / t.predicted.delay.total - 1));
+      const expected = rows.map((t) => Math.abs((t.linktrace?.expectedTotal ?? NaN) / t.predicted.delay.total - 1));
+      const facts = existsSync(join(out, 'linktrace.json')) ? (JSON.parse(readFileSync(join(out, 'linktrace.json'), 'utf8')) as { stepS: number; changesPerWallS: number }) : undefined;
+      process.stdout.write(
+        `${mode.padEnd(11)} ${network.padEnd(8)} ${`${pctOf(q(phases, 0.5))} / ${pctOf(q(phases, 0.95))}`.padEnd(36)} ${`${pctOf(q(totals, 0.5))} / ${pctOf(q(totals, 0.95))}`.padEnd(22)} ${pctOf(q(expected, 0.5)).padEnd(30)} ${facts ? (facts.stepS * 1000).toFixed(0) : '-'}`.padEnd(0) +
+          `${''.padEnd(18)} ${facts ? facts.changesPerWallS.toFixed(0) : '-'}`.padEnd(16) + ` ${wall.toFixed(0)}\n`,
+      );
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
+}
+
 planSection();
+if (!values['plan-only']) emulateSection();

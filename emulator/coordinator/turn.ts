@@ -109,6 +109,9 @@ export class Turn {
   /** Sends the turn to its device. */
   start(signal: AbortSignal): void {
     if (this.current !== 'prepared') return;
+    // a trace-following link steps along its trace from the turn's planned start (docs/linktrace.md)
+    const link = this.ctx.links.get(this.planned.device)!;
+    link.follow?.(this.planned.start ?? 0);
     this.reply = this.ctx.control.request(deviceActor(this.planned.device), this.msgs!.turn, this.msgs!.timeoutMs, signal);
     // a doomed turn is decided by the exit; the request to a dead process fails later
     if (this.doomed) this.reply.catch(() => undefined);
@@ -118,6 +121,14 @@ export class Turn {
   /** Waits for the device's report (or its scheduled crash) and makes the turn's record. */
   async end(signal: AbortSignal): Promise<TurnRecord> {
     if (this.current === 'dropped') return droppedRecord(this.planned);
+    try {
+      return await this.ended(signal);
+    } finally {
+      this.ctx.links.get(this.planned.device)!.unfollow?.();
+    }
+  }
+
+  private async ended(signal: AbortSignal): Promise<TurnRecord> {
     if (this.current !== 'started') throw new Error(`turn ${this.planned.round}/${this.planned.device} ended while ${this.current}`);
     if (this.doomed) return this.crashed(this.doomed, signal);
     const report = await this.reply!;
@@ -260,7 +271,26 @@ export function measuredRecord(system: SystemModel, device: Device, planned: Pla
     coordinatorWallS: m.coordinatorWallS,
     serverBusyWallS: m.serverBusyWallS,
     timeScale,
+    ...(planned.expectedDelay ? { linktrace: { expectedTotal: planned.expectedDelay.total, realisedBps: realisedRates(system, planned, delay) } } : {}),
   };
+}
+
+/**
+ * The mean rate each transfer phase realised (docs/linktrace.md): its modelled bits over
+ * its measured time less the latency and any outage (time on air, as the model counts it).
+ */
+function realisedRates(system: SystemModel, planned: PlannedTurn, measured: PhaseDelays): Record<TransferPhase, number> {
+  const { split, config } = system;
+  const I = config.training.iterations;
+  const d = config.channel.delayMs / 1000;
+  const outage = (p: TransferPhase) => (planned.fault?.kind === 'outage' && planned.fault.phase === p ? planned.fault.seconds : 0);
+  const rate = (p: TransferPhase, bits: number, transfers: number) => {
+    const air = measured[p] - transfers * d - outage(p);
+    return air > 0 ? bits / air : 0;
+  };
+  const adapterBits = 8 * split.adapterBytes(planned.cut);
+  const smashedBits = 8 * I * split.smashedBytes;
+  return { adapterDown: rate('adapterDown', adapterBits, 1), uplink: rate('uplink', smashedBits, I), downlink: rate('downlink', smashedBits, I), adapterUp: rate('adapterUp', adapterBits, 1) };
 }
 
 /** A dropped turn: the device took no part, so both sides are zero. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setMaxListeners } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +39,7 @@ import { actorUser, type RunUser } from '../trust/run-user.js';
 import { markOwner } from '../trust/run-owner.js';
 import type { ActorSettings } from './agent-fleet.js';
 import { waitForQuietHost } from './quiet-host.js';
+import { followTraces } from './trace-links.js';
 
 export interface Progress {
   turnsDone: number;
@@ -310,15 +311,17 @@ export class Emulation {
     const scale = await this.chooseTimeScale(started, links);
     const { system } = scale;
     const { config } = system;
+    // a trace-following link steps along its trace during turns (docs/linktrace.md); the probe above ran on plain links
+    const traced = system.linkTrace ? followTraces(system, links, this.teardown) : undefined;
     const turnsTotal = config.rounds * config.devices.length;
     // Built once: it runs git and both servers' --version.
-    const manifest = this.manifest(started, scale);
+    const manifest = this.manifest(started, scale, traced);
     // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
     if (!this.opts.resume) this.files.writeJson('manifest.json', manifest);
     await started.store.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
     const seqOf = planSeq(config.devices.map((d) => d.id), config.rounds);
     const monitor = this.monitor(turnsTotal, scale);
-    const coordinator: Coordinator = new Coordinator(started.nc, this.subjects, system, this.strategy, links, {
+    const coordinator: Coordinator = new Coordinator(started.nc, this.subjects, system, this.strategy, traced?.links ?? links, {
       controlTimeoutMs: config.emulation.controlTimeoutS * 1000,
       impairments: scale.impairments,
       done: new Set(this.records.map(turnKey)),
@@ -338,6 +341,7 @@ export class Emulation {
       },
     });
     await coordinator.run(this.signal);
+    if (traced) writeFileSync(join(this.files.dir, 'linktrace.json'), `${JSON.stringify(traced.facts(), null, 2)}\n`);
     if (this.signal.aborted) throw this.signal.reason;
     this.stage('turns');
     this.reached.rejected = await started.pool.shutdown();
@@ -354,6 +358,8 @@ export class Emulation {
   private monitor(turnsTotal: number, scale: ScaleSetup): ScaleMonitor | undefined {
     const { facts, system } = scale;
     if (facts.timeScale.requested !== 'auto') return undefined;
+    // trace-following links step on the wall clock of the scale they started with: a run on them keeps its scale (docs/fidelity.md)
+    if (system.linkTrace) return undefined;
     const { config } = system;
     const emulated = [...planTurns(system, this.strategy)].reduce((sum, t) => sum + t.delay.total, 0);
     return new ScaleMonitor({
@@ -397,7 +403,7 @@ export class Emulation {
     return scale;
   }
 
-  private manifest(started: StartedRun, scale: ScaleSetup) {
+  private manifest(started: StartedRun, scale: ScaleSetup, traced: ReturnType<typeof followTraces> | undefined) {
     const { config } = scale.system;
     return {
       ...buildManifest({
@@ -416,6 +422,7 @@ export class Emulation {
         bus: started.bus.limits,
       },
       fidelity: scale.facts,
+      ...(traced ? { linktrace: (({ stepS, stepWallMs, mode }) => ({ stepS, stepWallMs, mode }))(traced.facts()) } : {}),
       ...this.hosts.manifest(),
     };
   }

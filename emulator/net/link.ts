@@ -21,6 +21,10 @@ export interface Link {
   prepareOutages?(): Promise<void>;
   hold?(direction: Direction, wallS: number): Promise<void>;
   release?(direction: Direction): Promise<void>;
+  /** Trace-following links (docs/linktrace.md): step the rates along the trace from run time `runStartS`, from now on. */
+  follow?(runStartS: number): void;
+  /** Stops stepping (the turn ended). */
+  unfollow?(): void;
 }
 
 /** `up`: device → server, shaped inside the namespace; `down`: server → device, on the host. */

@@ -1,4 +1,4 @@
-import { DELAY_KEYS, type PhaseDelays, type TurnEnergy } from '../../src/cost.js';
+import { DELAY_KEYS, type PhaseDelays, type TransferPhase, type TurnEnergy } from '../../src/cost.js';
 import type { TurnFault, TurnStatus } from '../../src/faults.js';
 
 /**
@@ -33,7 +33,11 @@ export interface TurnRecord {
   timeScale?: number;
   /** The host's 1-minute load average as the turn ended. */
   hostLoad1m?: number;
+  /** Trace-following links (docs/linktrace.md): what the strategy expected (1.4 at the rates it saw) and the mean rate each transfer phase realised. */
+  linktrace?: { expectedTotal: number; realisedBps: Record<TransferPhase, number> };
 }
+
+const TRANSFERS = ['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const satisfies readonly TransferPhase[];
 
 const ENERGY_KEYS = ['server', 'deviceCompute', 'deviceTransmit'] as const;
 
@@ -65,6 +69,10 @@ export const CSV_COLUMNS = [
   'retries',
   'time_scale',
   'host_load_1m',
+  'expected_total',
+  'seen_up_bps',
+  'seen_down_bps',
+  ...TRANSFERS.map((k) => `realised_bps_${k}`),
 ];
 
 export function csvRow(r: TurnRecord): string {
@@ -87,6 +95,10 @@ export function csvRow(r: TurnRecord): string {
     r.retries,
     r.timeScale ?? '',
     r.hostLoad1m ?? '',
+    r.linktrace?.expectedTotal ?? '',
+    r.linktrace ? r.rateUpBps : '',
+    r.linktrace ? r.rateDownBps : '',
+    ...TRANSFERS.map((k) => r.linktrace?.realisedBps[k] ?? ''),
   ];
   return cells.join(',');
 }
@@ -124,6 +136,9 @@ export function parseTurnsCsv(text: string): TurnRecord[] {
         // runs recorded before per-turn scales have neither column
         ...(get('time_scale') !== '' ? { timeScale: n('time_scale') } : {}),
         ...(get('host_load_1m') !== '' ? { hostLoad1m: n('host_load_1m') } : {}),
+        ...(get('expected_total') !== ''
+          ? { linktrace: { expectedTotal: n('expected_total'), realisedBps: Object.fromEntries(TRANSFERS.map((k) => [k, n(`realised_bps_${k}`)])) as Record<TransferPhase, number> } }
+          : {}),
       };
     });
 }

@@ -1,0 +1,79 @@
+import type { SystemModel } from '../../src/system-model.js';
+import { fixedTimeScale } from '../../src/resolution.js';
+import { TcLink, type Link } from '../net/link.js';
+import { TcPipe } from '../net/tc-pipe.js';
+import { SteppingStats, TraceLink, type TraceStepping } from '../net/trace-link.js';
+import type { Teardown } from '../teardown.js';
+
+/**
+ * The emulated step of a trace-following tc link (docs/linktrace.md, "Step size"):
+ * 20 ms emulated, but never under 5 ms of wall time, where timers and tc's pipe stop
+ * keeping up on a loaded 2-core host (measured in bench:linktrace).
+ */
+export const STEP_S = 0.02;
+export const MIN_STEP_WALL_S = 0.005;
+
+export function traceStepping(system: SystemModel): TraceStepping {
+  const timeScale = fixedTimeScale(system.config.emulation);
+  return { stepS: Math.max(STEP_S, MIN_STEP_WALL_S / timeScale), timeScale, payloadScale: system.config.emulation.payloadScale };
+}
+
+/** What the manifest and the run's linktrace.json say of the stepping. */
+export interface SteppingFacts {
+  stepS: number;
+  stepWallMs: number;
+  mode: 'tc' | 'none';
+  changes: number;
+  followedWallS: number;
+  changesPerWallS: number;
+  pipes: number;
+  pipeErrors: number;
+  lastPipeError: string;
+  quantumWarnings: number;
+}
+
+/**
+ * Wraps every local tc link of a linktrace run so that it steps along its device's trace
+ * during turns. One tc pipe for the host side (every downlink), one per namespace
+ * (uplinks), opened on first use and closed at teardown. Links elsewhere (userspace,
+ * agents) are left as they are.
+ */
+export function followTraces(system: SystemModel, links: ReadonlyMap<string, Link>, teardown: Teardown): { links: Map<string, Link>; facts: () => SteppingFacts } {
+  const out = new Map(links);
+  const channel = system.linkTrace;
+  const stepping = traceStepping(system);
+  const stats = new SteppingStats();
+  const pipes: TcPipe[] = [];
+  let host: TcPipe | undefined;
+  const open = (netns?: string) => {
+    const p = new TcPipe(netns);
+    pipes.push(p);
+    return p;
+  };
+  let tc = false;
+  if (channel) {
+    for (const [id, link] of links) {
+      if (!(link instanceof TcLink)) continue;
+      tc = true;
+      host ??= open();
+      let ns: TcPipe | undefined;
+      out.set(id, new TraceLink(link, channel.link(id), stepping, { host, ns: () => (ns ??= open(link.netns)) }, stats));
+    }
+    if (pipes.length) teardown.add('tc pipes of trace-following links', () => Promise.all(pipes.map((p) => p.close())).then(() => undefined));
+  }
+  return {
+    links: out,
+    facts: () => ({
+      stepS: stepping.stepS,
+      stepWallMs: stepping.stepS * stepping.timeScale * 1000,
+      mode: tc ? 'tc' : 'none',
+      changes: stats.changes,
+      followedWallS: stats.followedWallS,
+      changesPerWallS: stats.followedWallS > 0 ? stats.changes / stats.followedWallS : 0,
+      pipes: pipes.length,
+      pipeErrors: pipes.reduce((n, p) => n + p.errors, 0),
+      lastPipeError: pipes.map((p) => p.lastError).filter(Boolean).pop() ?? '',
+      quantumWarnings: pipes.reduce((n, p) => n + p.quantumWarnings, 0),
+    }),
+  };
+}
