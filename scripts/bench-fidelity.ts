@@ -34,8 +34,9 @@ const budget = process.argv[4] === 'none' ? undefined : Number(process.argv[4] ?
 const signals = abortOnSignals();
 const out = mkdtempSync(join(tmpdir(), 'sledge-bench-fidelity-'));
 
-function auto(config: Config): Config {
+function auto(config: Config, ownBudget = false): Config {
   config.emulation = { ...config.emulation, timeScale: 'auto', fidelity: target, network: 'tc' };
+  if (ownBudget) return config;
   if (budget === undefined) delete config.emulation.wallBudgetS;
   else config.emulation.wallBudgetS = budget;
   return config;
@@ -63,7 +64,8 @@ function parallel(n: number, name = `par-${n}`): Config {
 }
 
 function paper(): Config {
-  return auto(loadConfig('configs/paper.json'));
+  // npm start as it is: its own wall budget
+  return auto(loadConfig('configs/paper.json'), true);
 }
 
 const load = () => num(loadavg()[0] as number, 3);

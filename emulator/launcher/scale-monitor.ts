@@ -31,6 +31,8 @@ export interface MonitorOptions {
 
 /** How much slower (or faster) one step goes. */
 const STEP = 1.5;
+/** The smallest change worth making. */
+const MIN_STEP = 1.1;
 
 /**
  * Guards the run's fidelity while it runs (docs/fidelity.md): after each window of done
@@ -64,8 +66,9 @@ export class ScaleMonitor {
     const over = `median turn-total error ${pct(median)} over the last ${this.o.window} turns`;
     if (median > this.o.target) {
       const slowest = this.slowestAllowed(done);
-      const to = Math.min(roundUp(this.current * STEP), slowest);
-      if (!(to > this.current * 1.01)) {
+      const to = Math.min(roundUp(this.current * STEP), roundDown(slowest));
+      // a step of a few percent is noise, not a remedy
+      if (!(to > this.current * MIN_STEP)) {
         if (this.stuck) return undefined;
         this.stuck = true; // said once: the budget holds the scale where it is
         return this.change(done, r.round, this.current, `${over} > target ${pct(this.o.target)}${load}; cannot slow down: the wall budget left holds it`, hostLoad1m);

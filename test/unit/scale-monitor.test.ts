@@ -47,3 +47,14 @@ describe('the scale monitor', () => {
     for (let i = 1; i <= 10; i++) expect(m.observe({ ...turn(0.5), status: 'dropped' }, i, 1)).toBeUndefined();
   });
 });
+
+describe('the scale monitor, steps', () => {
+  it('a step the budget would cut to a few percent is not made: the scale is held, rounded, and said once', () => {
+    // 26 s budget: after 5 turns of 1 wall s each, 21 s are left for 95 emulated s, 0.22 each: not more than a tenth slower
+    const m = new ScaleMonitor({ base: 0.2, target: 0.03, wallBudgetS: 26, maxTimeScale: 10, emulatedLeftS: (done) => 100 - done, overheadPerTurnS: 0, turnsTotal: 100, window: 5 });
+    for (let i = 1; i <= 4; i++) m.observe(turn(0.2), i, 5);
+    const c = m.observe(turn(0.2), 5, 5)!;
+    expect(c.from).toBe(0.2);
+    expect(c.to).toBe(0.2);
+  });
+});
