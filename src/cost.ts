@@ -122,19 +122,10 @@ export class TurnCostModel {
     };
   }
 
+  /** The turn's phases and energies; the energies are phaseEnergies() summed as the records report them. */
   cost(l: number, f: number, rates: Rates): TurnCost {
-    const delay = this.delay(l, f, rates);
-    const { split } = this;
-    const deviceCycles = (this.iterSamples * (split.deviceForwardFlops(l) + split.deviceBackwardFlops(l))) / this.device.flopsPerCycle;
-    // latency is waiting, not transmitting: the radio is charged for time on air only
-    const airSeconds = (8 * split.training.iterations * split.smashedBytes) / rates.upBps + (8 * split.adapterBytes(l)) / rates.upBps;
-    return {
-      delay,
-      energy: {
-        server: this.serverEnergy(l, f),
-        deviceCompute: this.device.kappa * deviceCycles * this.device.freqHz ** 2,
-        deviceTransmit: this.txPowerW * airSeconds,
-      },
-    };
+    const e = this.phaseEnergies(l, f, rates);
+    // latency is waiting, not transmitting: the radio is charged for time on air only (phaseEnergies does)
+    return { delay: this.delay(l, f, rates), energy: { server: e.server, deviceCompute: e.deviceForward + e.deviceBackward, deviceTransmit: e.uplink + e.adapterUp } };
   }
 }
