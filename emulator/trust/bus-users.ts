@@ -50,12 +50,22 @@ export function leafCheckBusUser(): NatsUser {
   return { user: 'leaf-check', password: secret(), publish: ['_INBOX.>'], subscribe: [], responses: false };
 }
 
+/**
+ * How a user may answer what it received. Every chunk of a transfer carries the sender's one
+ * reply inbox, and nats-server re-arms a reply subject's count on each delivery: with the
+ * default (one answer) two chunks that arrive before their credits are sent make the second
+ * credit a violation, and the transfer stalls. A turn's answer may also come long after its
+ * request at a slow time scale, past the default two minutes. Answers stay limited to reply
+ * subjects the user was sent (docs/trust.md).
+ */
+const RESPONSES = '{ max: 1000000, expires: "24h" }';
+
 /** nats-server's `authorization { users = [...] }` for these users. */
 export function usersConfig(users: readonly NatsUser[]): string {
   const list = (xs: readonly string[]) => `[${xs.map((x) => JSON.stringify(x)).join(', ')}]`;
   const lines = users.map((u) => {
     const sub = u.subscribe.length ? `subscribe: { allow: ${list(u.subscribe)} }` : 'subscribe: { deny: [">"] }';
-    return `    { user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}, permissions: { publish: { allow: ${list(u.publish)} }, ${sub}${u.responses ? ', allow_responses: true' : ''} } }`;
+    return `    { user: ${JSON.stringify(u.user)}, password: ${JSON.stringify(u.password)}, permissions: { publish: { allow: ${list(u.publish)} }, ${sub}${u.responses ? `, allow_responses: ${RESPONSES}` : ''} } }`;
   });
   return ['authorization {', '  users = [', ...lines, '  ]', '}'].join('\n');
 }
