@@ -23,6 +23,7 @@ export const MEANINGS: Record<string, string> = {
   emulation: 'how the run is emulated (below)',
   faults: 'dropouts, crashes and outages, each `{ kind, device, … }` (docs/model.md §1.7)',
   'strategy.name': 'a strategy\'s name; its parameters sit beside it (docs/model.md §1.5)',
+  'strategy.module': 'the path of your own strategy module (an ES module whose default export is { name, params, create }), relative to this config; its parameters sit beside it (docs/strategies.md)',
   'model.preset': 'one of gpt2-small, gpt2-large, llama2-7b, llama3.2-1b, tinyllama-1.1b; explicit fields override it',
   'model.layers': 'transformer blocks L',
   'model.hidden': 'hidden size h',
