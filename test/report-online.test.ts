@@ -13,7 +13,8 @@ import { summarizeRun } from '../emulator/records/run-summary.js';
 import { CSV_COLUMNS, csvRow, type TurnRecord } from '../emulator/records/turn-record.js';
 import { budgetRows } from '../emulator/report/budget-rows.js';
 import { loadReportInput } from '../emulator/report/inputs.js';
-import { linktraceRoundRows, turnSpans } from '../emulator/report/linktrace-rows.js';
+import { chartedDevices, GAP_K, linktraceRoundRows, turnSpans } from '../emulator/report/linktrace-rows.js';
+import type { ReportRun } from '../emulator/report/inputs.js';
 import { writeReport } from '../emulator/report/report.js';
 import { ROOT } from './helpers/cli.js';
 import { tempDir } from './helpers/emulation.js';
@@ -139,5 +140,25 @@ describe('report and compare: a linktrace run', () => {
     expect(text).toContain('expected');
     expect(text).toContain('integrated');
     expect(text).toContain('50.0%');
+  });
+});
+
+describe('linktrace turns on the run clock, pure', () => {
+  const turn = (round: number, device: string, integrated: number, expected: number) =>
+    ({ round, device, startOffset: 0, predicted: { delay: { total: integrated } }, measured: { delay: { total: integrated } }, linktrace: { expectedTotal: expected } }) as unknown as TurnRecord;
+  const run = (mode: 'sequential' | 'parallel', n: number, turns: TurnRecord[]) =>
+    ({ label: 'card', manifest: { config: { mode, devices: Array.from({ length: n }, (_, i) => ({ id: `d${i}` })) } }, turns }) as unknown as ReportRun;
+
+  it('parallel: every turn of a round starts at the end of the previous round\'s last', () => {
+    const spans = turnSpans(run('parallel', 2, [turn(1, 'd0', 3, 3), turn(1, 'd1', 5, 5), turn(2, 'd0', 2, 2), turn(2, 'd1', 1, 1)]));
+    expect(spans.map((s) => [s.start, s.end])).toEqual([[0, 3], [0, 5], [5, 7], [5, 6]]);
+  });
+
+  it('above 20 devices, the GAP_K with the largest |expected - integrated| are charted', () => {
+    const turns = Array.from({ length: 30 }, (_, i) => turn(1, `d${i}`, 10, 10 + (i % 7 === 0 ? i + 1 : 0.01)));
+    const r = run('sequential', 30, turns);
+    expect(chartedDevices(r, turnSpans(r))).toEqual(['d28', 'd21', 'd14', 'd7', 'd0'].slice(0, GAP_K));
+    const small = run('sequential', 3, turns.slice(0, 3));
+    expect(chartedDevices(small, turnSpans(small))).toEqual(['d0', 'd1', 'd2']);
   });
 });
