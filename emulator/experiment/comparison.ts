@@ -19,6 +19,8 @@ export interface ComparedRun {
   turns: number;
   predicted: Figures;
   measured: Figures;
+  /** A linktrace run: the figures the strategy expected at the rates it saw (its energy is the integrated one; docs/linktrace.md). */
+  expected?: Figures;
 }
 
 export interface ComparedReduction {
@@ -43,7 +45,7 @@ export interface Comparison {
 
 export function comparedRun(run: string, summary: RunSummary): ComparedRun {
   const figures = (s: Summary): Figures => ({ avgRoundDelay: s.avgRoundDelay, avgServerEnergy: s.avgServerEnergy });
-  return { strategy: summary.strategy, run, runId: summary.runId, status: summary.status, turns: summary.turnsDone, predicted: figures(summary.predicted), measured: figures(summary.measured) };
+  return { strategy: summary.strategy, run, runId: summary.runId, status: summary.status, turns: summary.turnsDone, predicted: figures(summary.predicted), measured: figures(summary.measured), ...(summary.expected ? { expected: figures(summary.expected) } : {}) };
 }
 
 /** A run of the comparison with its whole summary, as the reductions need it. */

@@ -34,15 +34,48 @@ export function formatComparisonRuns(config: Config, c: Comparison, dir: string,
 
 /** The reference's reductions only: what reproduce-paper prints as the paper's headline. */
 export function headline(c: Comparison): string {
-  const rows: (string | number)[][] = c.reductions.map((r) => [r.strategy, pct(r.predicted.delay), pct(r.measured.delay), pct(r.predicted.serverEnergy), pct(r.measured.serverEnergy)]);
+  // a linktrace comparison (docs/linktrace.md): "predicted" is the integrated (true) delay, and each strategy also expected one
+  const expected = expectedDelayReductions(c);
+  const rows: (string | number)[][] = c.reductions.map((r) => [
+    r.strategy,
+    ...(expected ? [expected.get(r.run) === undefined ? '-' : pct(expected.get(r.run) as number)] : []),
+    pct(r.predicted.delay),
+    pct(r.measured.delay),
+    pct(r.predicted.serverEnergy),
+    pct(r.measured.serverEnergy),
+  ]);
   if (c.reductions.length > 1) {
     const mean = (f: (r: Comparison['reductions'][number]) => number) => pct(c.reductions.reduce((a, r) => a + f(r), 0) / c.reductions.length);
-    rows.push(['mean over benchmarks', mean((r) => r.predicted.delay), mean((r) => r.measured.delay), mean((r) => r.predicted.serverEnergy), mean((r) => r.measured.serverEnergy)]);
+    const known = expected ? c.reductions.map((r) => expected.get(r.run)).filter((x): x is number => x !== undefined) : [];
+    rows.push([
+      'mean over benchmarks',
+      ...(expected ? [known.length === c.reductions.length ? pct(known.reduce((a, x) => a + x, 0) / known.length) : '-'] : []),
+      mean((r) => r.predicted.delay),
+      mean((r) => r.measured.delay),
+      mean((r) => r.predicted.serverEnergy),
+      mean((r) => r.measured.serverEnergy),
+    ]);
   }
+  const delayHead = expected
+    ? ['avg training delay reduction\nexpected', '\nintegrated', '\nmeasured']
+    : ['avg training delay reduction\npredicted', '\nmeasured'];
   return [
     `${c.reference} against each benchmark: reduction = 1 - ${shortName(c.reference)}/benchmark, same channel draws`,
-    table(['\nbenchmark', 'avg training delay reduction\npredicted', '\nmeasured', 'server energy reduction\npredicted', '\nmeasured'], rows),
+    ...(expected ? ['linktrace: "expected" is what each strategy believed at the rates it saw, "integrated" what the traces allowed (the true delay)'] : []),
+    table(['\nbenchmark', ...delayHead, 'server energy reduction\npredicted', '\nmeasured'], rows),
   ].join('\n');
+}
+
+/** Per benchmark run, 1 - reference/benchmark on the expected average round delay; undefined unless the reference expected one. */
+function expectedDelayReductions(c: Comparison): Map<string, number> | undefined {
+  const ref = c.strategies.find((r) => r.strategy === c.reference)?.expected;
+  if (!ref) return undefined;
+  const out = new Map<string, number>();
+  for (const r of c.reductions) {
+    const other = c.strategies.find((s) => s.run === r.run)?.expected;
+    if (other && other.avgRoundDelay > 0) out.set(r.run, 1 - ref.avgRoundDelay / other.avgRoundDelay);
+  }
+  return out;
 }
 
 /** A run's strategy, its averages predicted beside measured, and its turns: the columns of RUN_HEAD. */
@@ -60,6 +93,15 @@ function runCells(r: ComparedRun): (string | number)[] {
 }
 
 function figuresTable(runs: readonly ComparedRun[]): string {
+  // linktrace: each run's expected average round delay beside the integrated and measured ones
+  if (runs.some((r) => r.expected)) {
+    const rows = runs.map((r) => {
+      const [strategy, ...rest] = runCells(r);
+      return [strategy as string, r.expected ? num(r.expected.avgRoundDelay) : '-', ...rest, r.run];
+    });
+    const head = ['\nstrategy', 'avg round delay (s)\nexpected', '\nintegrated', '\nmeasured', 'avg server energy (J)\npredicted', '\nmeasured', '\nturns', '\nrun'];
+    return table(head, rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left']);
+  }
   const rows = runs.map((r) => [...runCells(r), r.run]);
   return table([...RUN_HEAD, '\nrun'], rows, ['left', 'right', 'right', 'right', 'right', 'right', 'left']);
 }

@@ -30,6 +30,8 @@ export interface RunSummary {
   turnsDone: number;
   predicted: Summary;
   measured: Summary;
+  /** A linktrace run (docs/linktrace.md): what the strategy expected at the rates it saw; `predicted` is then the integrated (true) side. */
+  expected?: Summary;
   /** Whether the run met the fidelity it declared (docs/fidelity.md): what turns.csv gives, judged against the target. */
   fidelity: FidelityVerdict;
   /** Every phase's |measured/predicted − 1| and |measured − predicted| in detail (the tables of the end-of-run text and the report). */
@@ -97,6 +99,9 @@ export function summarizeRun(args: {
     turnsDone: records.length,
     predicted: side('predicted'),
     measured: side('measured'),
+    ...(records.some((r) => r.linktrace)
+      ? { expected: summarize(records.map((r) => ({ round: r.round, status: r.status, delay: { total: r.linktrace?.expectedTotal ?? r.predicted.delay.total }, energy: r.predicted.energy })), config.mode) }
+      : {}),
     fidelity: fidelityVerdict(records, { target: config.emulation.fidelity, resolution, iterations: config.training.iterations }),
     fidelityByPhase: fidelity(records, context),
     wallSeconds: args.wallSeconds,

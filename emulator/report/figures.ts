@@ -1,10 +1,12 @@
 import type { TopLevelSpec } from 'vega-lite';
+import { budgetChart } from './charts/budget.js';
 import { cutsChart } from './charts/cuts.js';
 import { fidelityChart } from './charts/fidelity.js';
 import { phasesChart } from './charts/phases.js';
 import { ganttChart } from './charts/gantt.js';
 import { roundsChart } from './charts/rounds.js';
 import { GANTT_ROUNDS, ganttRows } from './gantt-rows.js';
+import { budgetRows } from './budget-rows.js';
 import type { ReportInput } from './inputs.js';
 import { deviceOrder, PER_DEVICE_MAX, phaseBreakdown, roundRows, SLOWEST_K, turnRows } from './rows.js';
 
@@ -54,6 +56,16 @@ export function figuresOf(input: ReportInput): Figure[] {
       spec: fidelityChart(turns, compare ? { colour: 'strategy', domain: strategies } : { colour: 'device', domain: devices }),
     },
   ];
+  const budgets = budgetRows(input.runs);
+  if (budgets.length) {
+    const budgeted = [...new Set(budgets.map((b) => b.strategy))];
+    figures.push({
+      id: 'fig-budget',
+      title: 'Energy queue and budget (lyapunov)',
+      caption: `Left: the virtual energy queue Q each round was decided with (0 in round 1; it grows by every round's planned server energy above the budget). Right: the running average server energy per round, predicted (dashed, what Q follows) and measured (solid), against the budget (dotted rule)${budgeted.length > 1 ? ', one colour per budgeted strategy' : ''}.`,
+      spec: budgetChart(budgets, budgeted),
+    });
+  }
   const first = input.runs[0];
   if (!compare && first?.manifest.config.mode === 'parallel') {
     figures.push({

@@ -2,11 +2,12 @@ import type { Figure } from '../figures.js';
 import type { ReportInput } from '../inputs.js';
 import { esc } from './escape.js';
 import { footerHtml, headerHtml } from './header.js';
+import { linktraceTable } from './linktrace-table.js';
 import { STYLE } from './style.js';
 import { averagesTable, faultsTable, fidelityTable, reductionsTable, statusNotes } from './tables.js';
 
 /** The whole page: header, summary tables, then one <figure id=…> per chart with its inline SVG. */
-export function pageHtml(input: ReportInput, figures: { figure: Figure; svg: string }[]): string {
+export function pageHtml(input: ReportInput, figures: { figure: Pick<Figure, 'id' | 'title' | 'caption'>; svg: string }[]): string {
   const compare = input.kind === 'compare';
   const title = `sledge report: ${input.runs[0]?.manifest.config.name ?? ''}${compare ? ' (comparison)' : ''}`;
   return `<!DOCTYPE html>
@@ -28,6 +29,7 @@ ${compare ? `<h3>Reduction by <code>${esc(input.reference)}</code> against each 
 <h3>Fidelity per phase: |measured / predicted − 1| over the turns</h3>
 ${fidelityTable(input.runs)}
 ${faultsTable(input.runs)}
+${linktraceTable(input.runs)}
 </section>
 <section id="charts">
 <h2>Charts</h2>
@@ -39,7 +41,7 @@ ${footerHtml()}
 `;
 }
 
-function figureHtml(f: Figure, svg: string): string {
+function figureHtml(f: Pick<Figure, 'id' | 'title' | 'caption'>, svg: string): string {
   return `<figure id="${esc(f.id)}">
 <div class="chart">${svg}</div>
 <figcaption><b>${esc(f.title)}.</b> ${esc(f.caption)}</figcaption>
