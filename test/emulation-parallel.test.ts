@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { runPrefix } from '../emulator/net/names.js';
 import { processesOfRun, readTurns, runCli, runIdOf, tempDirsOfRun, writeJson } from './helpers/emulation.js';
 import { kernelStateOf, tcIt, runScratch } from './helpers/tc.js';
 import { expectShaped, expectTurnsShaped } from './helpers/bounds.js';
+import { trainedAdapters } from '../emulator/actors/adapter-training.js';
 
 const PARALLEL = new URL('../configs/paper-parallel.json', import.meta.url).pathname;
 
@@ -82,5 +84,43 @@ describe('sledge run (parallel mode)', () => {
     expect(gantt.slice(0, gantt.indexOf('</figure>'))).toMatch(/<svg[\s\S]*serverWait[\s\S]*<\/svg>/);
     // a sequential run has no such chart
     expect(readFileSync(join(out, 'summary.json'), 'utf8')).toMatch(/"mode": "parallel"/);
+  }, 120_000);
+
+  it("FedAvg (docs/model.md §1.6): in round 2 each device receives, at version 1, the element-wise average of the adapters round 1's devices returned", async () => {
+    const config = writeJson(join(scratch.dir, 'fedavg.json'), parallelConfig({ devices: 2, rounds: 2, network: 'userspace' }));
+    const out = join(scratch.dir, 'run-fedavg');
+    const r = await runCli(['run', config, '--out', out]);
+    expect(r.stderr).not.toMatch(/Error|failed/);
+    expect(r.code).toBe(0);
+    const devices = ['d1', 'd2'];
+    // what each device logged on receiving its adapters, by round
+    const received = new Map(
+      devices.map((d) => {
+        const lines = readFileSync(join(out, 'logs', `device.${d}.log`), 'utf8').split('\n').filter((l) => l.includes('"adapters received"'));
+        const byRound = lines.map((l) => JSON.parse(l) as { turn: { round: number }; version: number; bytes: number; sha256: string }).filter((e) => e.turn.round >= 1);
+        return [d, byRound];
+      }),
+    );
+    for (const d of devices) expect(received.get(d)!.map((e) => [e.turn.round, e.version]), d).toEqual([[1, 0], [2, 1]]);
+    // round 1: the initial adapters, all zero; each device returned trainedAdapters of them
+    const returned = devices.map((d) => {
+      const first = received.get(d)![0]!;
+      expect(first.sha256).toBe(createHash('sha256').update(new Uint8Array(first.bytes)).digest('hex'));
+      return trainedAdapters(new Uint8Array(first.bytes), d);
+    });
+    expect(Math.max(...returned.map((a) => a.length))).toBeGreaterThan(0);
+    for (const d of devices) {
+      const second = received.get(d)![1]!;
+      // byte i: the average over the devices whose adapters reach it (halves up), else still the initial 0
+      const expected = Uint8Array.from({ length: second.bytes }, (_, i) => {
+        const covering = returned.filter((a) => a.length > i).map((a) => a[i]!);
+        return covering.length === 0 ? 0 : Math.round(covering.reduce((x, y) => x + y, 0) / covering.length);
+      });
+      expect(second.sha256, `the adapters ${d} received in round 2`).toBe(createHash('sha256').update(expected).digest('hex'));
+      // where both devices' adapters reach, the average is neither device's own: both went into it
+      const both = Math.min(second.bytes, ...returned.map((a) => a.length));
+      expect(both).toBeGreaterThan(0);
+      for (const a of returned) expect(expected.subarray(0, both)).not.toEqual(a.subarray(0, both));
+    }
   }, 120_000);
 });

@@ -168,6 +168,24 @@ describe('payload transport over a real nats-server', () => {
     expect(received).toMatchObject({ bytes: 4 * MiB, chunks: 16 });
   });
 
+  it('carries `data` (the adapters, docs/model.md §1.6) byte for byte across chunks and resends, zeros after it, to a receiver that keeps it', async () => {
+    const keeping = new PayloadReceiver(server, `${subject}.keep`, { keep: (tag) => tag === 'adapters' });
+    try {
+      await server.flush();
+      const data = Uint8Array.from({ length: 3000 }, (_, i) => (i * 31 + 7) & 0xff);
+      const impairment = { delayMs: 1, jitterMs: 0, lossPct: 30, random: seeded(7) };
+      const received = keeping.expect('adapters', 60_000);
+      const sent = await sendPayload(device, { subject: `${subject}.keep`, tag: 'adapters', bytes: 3500, data, chunkBytes: 1024, rateBps: 50e6, impairment, timeoutMs: 60_000 });
+      expect(sent.resent).toBeGreaterThan(0);
+      const got = await received;
+      expect(got.data?.subarray(0, 3000)).toEqual(data);
+      expect(got.data?.subarray(3000)).toEqual(new Uint8Array(500));
+      await expect(sendPayload(device, { subject: `${subject}.keep`, tag: 'x', bytes: 2, data, rateBps: null, timeoutMs: 1000 })).rejects.toThrow(/longer than bytes/);
+    } finally {
+      await keeping.close();
+    }
+  });
+
   it('fails fast when nobody receives, and times out naming tag and subject', async () => {
     const t0 = performance.now();
     await expect(sendPayload(device, { subject: 'sledge.test.nobody', tag: 'lonely/1', bytes: MiB, rateBps: null, timeoutMs: 30_000 })).rejects.toThrow(/lonely\/1 to sledge\.test\.nobody: no receiver/);

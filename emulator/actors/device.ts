@@ -10,6 +10,8 @@ import { runWorkload } from './workload.js';
 import { Actor, type ActorDeps } from './actor.js';
 import { Mailbox } from './mailbox.js';
 import { tags } from './tags.js';
+import { trainedAdapters } from './adapter-training.js';
+import { createHash } from 'node:crypto';
 import { crashNow, startOutage } from './turn-faults.js';
 
 /** A performance.now() reading of this process on the host clock. */
@@ -49,12 +51,14 @@ export class DeviceActor extends Actor {
   private readonly pending: string[] = [];
   /** The turn in progress; a later attempt of it (a re-run after a bus outage) abandons it instead of queueing behind it. */
   private current: { key: string; attempt: number; abort: AbortController } | undefined;
+  /** The adapter transfer the turn in progress awaits: the only payload kept, and no more bytes than the server sends. */
+  private adaptersExpected: { tag: string; maxBytes: number } | undefined;
 
   constructor(
     private readonly deviceId: string,
     deps: ActorDeps,
   ) {
-    super(deviceActor(deviceId), deps);
+    super(deviceActor(deviceId), deps, { keep: (tag, totalBytes) => tag === this.adaptersExpected?.tag && totalBytes <= this.adaptersExpected.maxBytes });
   }
 
   start(): void {
@@ -123,10 +127,10 @@ export class DeviceActor extends Actor {
   }
 
   /** `bytes` of payload, padded for the tc head start, plus `extraPad` (an outage's leak). */
-  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, signal?: AbortSignal, holdMs = 0) {
+  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, signal?: AbortSignal, holdMs = 0, data?: Uint8Array) {
     const { timeoutMs } = turn;
     const subject = this.deps.subjects.data('server');
-    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}) };
+    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}), ...(data ? { data } : {}) };
     const impairment = this.turnImpairment(tag, turn, payload);
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
@@ -148,13 +152,19 @@ export class DeviceActor extends Actor {
       turn.outage?.phase === phase && i === 1 ? startOutage(nc, subjects, turn.turn, turn.outage, at, timeoutMs) : Promise.resolve({ holdMs: 0, padBytes: 0 });
 
     await starting('adapterDown');
+    // no more than the server sends for this turn: the adapters, its tc head start and an outage's leak
+    this.adaptersExpected = { tag: tags.adaptersDown(turn.turn), maxBytes: turn.adapterBytes + (turn.downPadBytes ?? 0) + (turn.outage?.padBytes ?? 0) };
     const adapters = this.waitFor(tags.adaptersDown(turn.turn), this.receiver.expect(tags.adaptersDown(turn.turn), timeoutMs));
     const reply = await nc.request(subjects.toServerFrom(this.name), encode({ kind: 'adapters', turn: turn.turn }), { timeout: timeoutMs });
     const sending = decode(adaptersSendingMsg, reply.data);
     if (!sending.ok) throw new RunError(`the server's reply to the adapter request: ${sending.reason}`);
     t0 = fromHostMs(sending.value.at);
-    let mark = (await adapters).completedAt;
+    const down = await adapters;
+    this.adaptersExpected = undefined;
+    let mark = down.completedAt;
     p.adapterDown = mark - t0;
+    const received = (down.data ?? new Uint8Array(0)).subarray(0, turn.adapterBytes);
+    this.deps.log('info', 'adapters received', { turn: turn.turn, version: sending.value.version, bytes: received.length, sha256: createHash('sha256').update(received).digest('hex') });
 
     for (let i = 1; i <= turn.iterations; i++) {
       await starting('deviceForward', i);
@@ -189,7 +199,7 @@ export class DeviceActor extends Actor {
 
     await starting('adapterUp');
     const hold = await outage('adapterUp', mark);
-    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, signal, hold.holdMs);
+    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, signal, hold.holdMs, trainedAdapters(received, this.deviceId));
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

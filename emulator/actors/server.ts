@@ -5,7 +5,7 @@ import { turnKey } from '../protocol/turn-key.js';
 import { hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions } from '../transport/transfer.js';
 import { Actor, type ActorDeps } from './actor.js';
-import { AdapterAverage } from './fedavg.js';
+import { AdapterHub } from './adapter-hub.js';
 import { GpuQueue } from './gpu-queue.js';
 import { drawKey, tags } from './tags.js';
 import { startOutage } from './turn-faults.js';
@@ -20,17 +20,16 @@ const MAX_PREPARED = 2048;
  * the device the newest adapters of blocks 1..cut, and per iteration receives the
  * smashed data, "computes" at the decided frequency (a timed workload: a lower
  * frequency is a longer phase), announces the gradient and sends it; then it takes the
- * device's updated adapters back. Jobs of concurrent turns (parallel mode) share one GPU
- * queue; at the end of a parallel round the coordinator asks for the FedAvg of the
- * adapters the round returned.
+ * device's updated adapters back (adapter-hub.ts: in sequential mode they hand over to
+ * the next turn at once). Jobs of concurrent turns (parallel mode) share one GPU queue; at
+ * the end of a parallel round the coordinator asks for the FedAvg of the adapters the
+ * round returned.
  */
 export class ServerActor extends Actor {
   /** The prepared turn of each (round, device), and what abandons it when the coordinator runs it again after a bus outage. */
   private readonly turns = new Map<string, { prepare: PrepareMsg; abort: AbortController }>();
-  /** Which turn last updated each block's adapters: the hub's state, 1-based. */
-  readonly adapterVersion: string[] = [];
   private readonly gpu: GpuQueue;
-  private readonly average = new AdapterAverage();
+  private readonly hub = new AdapterHub();
 
   constructor(deps: ActorDeps) {
     super('server', deps, { keep: (tag, totalBytes) => this.keepAdapters(tag, totalBytes) });
@@ -55,7 +54,7 @@ export class ServerActor extends Actor {
     if (c.kind === 'shutdown') return this.acknowledgeShutdown(msg);
     if (c.kind === 'status') return this.answerStatus(msg);
     if (c.kind === 'average') {
-      msg.respond(encode({ kind: 'averaged', round: c.round, ...this.average.finish() }));
+      msg.respond(encode({ kind: 'averaged', round: c.round, ...this.hub.average(c.round) }));
       return;
     }
     const key = turnKey(c.turn);
@@ -69,8 +68,9 @@ export class ServerActor extends Actor {
     if (!entry || (entry.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
     const turn = entry.prepare;
     const at = performance.now();
-    msg.respond(encode({ kind: 'sending', at: hostNowMs() }));
-    void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, entry.abort.signal).catch((err) =>
+    const adapters = this.hub.adaptersFor(turn.adapterBytes, turn.cut);
+    msg.respond(encode({ kind: 'sending', at: hostNowMs(), version: adapters.version }));
+    void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, entry.abort.signal, adapters.data).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
@@ -95,11 +95,11 @@ export class ServerActor extends Actor {
       });
   }
 
-  /** Only the adapters of a prepared parallel turn are kept, and no more bytes than it sends. */
+  /** Only the adapters of a prepared turn are kept, and no more bytes than it sends. */
   private keepAdapters(tag: string, totalBytes: number): boolean {
     const key = drawKey(tag);
     const turn = key.startsWith('adapters-up/') ? this.turns.get(key.slice('adapters-up/'.length))?.prepare : undefined;
-    return turn?.fedAvg === true && totalBytes <= turn.adapterBytes + turn.padBytes + (turn.outage?.padBytes ?? 0);
+    return turn !== undefined && totalBytes <= turn.adapterBytes + turn.padBytes + (turn.outage?.padBytes ?? 0);
   }
 
   /** Stops serving an unfinished turn: its waits fail and its sends stop. A flood of prepares for turns that never come cannot grow the hub either. */
@@ -115,12 +115,13 @@ export class ServerActor extends Actor {
   }
 
   /** A transfer of `phase` starting at `phaseStart` (performance.now() ms), through the turn's outage if it has one there. */
-  private async sendAt(turn: PrepareMsg, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, signal: AbortSignal) {
+  private async sendAt(turn: PrepareMsg, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, signal: AbortSignal, data?: Uint8Array) {
     const hit = turn.outage?.phase === phase && iteration === 1 ? turn.outage : undefined;
     const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
     const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
     if (hold.holdMs > 0) opts.holdMs = hold.holdMs;
+    if (data) opts.data = data;
     const impairment = this.turnImpairment(tag, turn, phase === 'adapterDown' ? 'adapters' : 'smashed');
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
@@ -141,7 +142,10 @@ export class ServerActor extends Actor {
     }
     const adapters = await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
     if (signal.aborted) return;
-    if (adapters.data) this.average.add(adapters.data.subarray(0, turn.adapterBytes));
-    for (let block = 1; block <= turn.cut; block++) this.adapterVersion[block] = turnKey(turn.turn);
+    // round 0 is the calibration (launcher/calibrate.ts): it trains nothing
+    if (!adapters.data || turn.turn.round === 0) return;
+    const returned = adapters.data.subarray(0, turn.adapterBytes);
+    if (turn.fedAvg === true) this.hub.add(returned, turn.cut);
+    else this.hub.handOver(returned, turn.cut, turn.turn.round);
   }
 }

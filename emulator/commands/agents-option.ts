@@ -2,7 +2,7 @@ import type { Config } from '../../src/config.js';
 import { UsageError } from '../errors.js';
 import { LOCAL } from '../agent/protocol.js';
 import { findAgents } from '../launcher/agent-fleet.js';
-import { parseAgentList } from '../launcher/device-hosts.js';
+import { checkDeviceAgents, parseAgentList } from '../launcher/device-hosts.js';
 import type { HostsOptions } from '../launcher/run-hosts.js';
 import { launcherKeyPath, loadPrivateKey } from '../trust/keys.js';
 import { RequestSigner } from '../trust/signed.js';
@@ -26,7 +26,7 @@ export async function agentsOption(text: string | undefined, config: Config): Pr
   if (text === undefined) return {};
   const names = parseAgentList(text);
   const natsUrl = sharedBus('--agents');
-  for (const d of config.devices) if (d.agent !== undefined && d.agent !== 'local' && !names.includes(d.agent)) throw new UsageError(`device ${d.id} names agent ${JSON.stringify(d.agent)}, which is not in --agents`);
+  checkDeviceAgents(config.devices, names);
   const signer = launcherSigner();
   const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
   return { agents: { names, facts, signer } };

@@ -225,6 +225,7 @@ export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Li
     ...bytes,
     upRateBps: paced?.upBps ?? null,
     padBytes: pad.upBytes,
+    downPadBytes: pad.downBytes,
     timeoutMs,
     crashAt,
     outage,

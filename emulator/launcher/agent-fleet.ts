@@ -25,9 +25,18 @@ export async function findAgents(natsUrl: string, names: readonly string[], mode
     const a = found.get(name);
     if (!a) throw new UsageError(`agent ${name} is not on the bus at ${new URL(natsUrl).host} (sledge agent list shows the agents there)`);
     if (a.version !== version) throw new UsageError(`agent ${name} runs sledge ${a.version}, this launcher ${version}: run the same version on every host`);
-    if (mode === 'tc' && a.network !== 'tc') throw new UsageError(`agent ${name} cannot shape links (${a.networkReason}) but the run is in tc mode`);
+    const refusal = shapingRefusal(a, mode);
+    if (refusal) throw new UsageError(refusal);
     return a;
   });
+}
+
+/**
+ * Why this agent cannot host a run in `mode`, if it cannot: checked when `--agents` is read
+ * (the config says tc) and again once `auto` has chosen the mode.
+ */
+export function shapingRefusal(agent: AgentFacts, mode: 'tc' | 'userspace' | undefined): string | undefined {
+  return mode === 'tc' && agent.network !== 'tc' ? `agent ${agent.name} cannot shape links (${agent.networkReason}) but the run is in tc mode` : undefined;
 }
 
 /** What every actor of a run is told alike: typed fields the agent turns into an environment itself. */

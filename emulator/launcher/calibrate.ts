@@ -184,7 +184,7 @@ async function probeTurn(deps: CalibrationDeps, device: string, k: number, slowe
   const workloadS = (p: (typeof COMPUTE)[number]) => deps.probe.workloadMs[p] / 1000;
   await ask(deps, 'server', { kind: 'prepare', ...common, freqHz: 1, computeWallS: workloadS('server'), downRateBps: paced?.downBps ?? null, padBytes: pad.downBytes });
   const timeoutMs = deps.controlTimeoutMs;
-  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS('deviceForward'), backwardWallS: workloadS('deviceBackward'), upRateBps: paced?.upBps ?? null, padBytes: pad.upBytes, timeoutMs });
+  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS('deviceForward'), backwardWallS: workloadS('deviceBackward'), upRateBps: paced?.upBps ?? null, padBytes: pad.upBytes, downPadBytes: pad.downBytes, timeoutMs });
   if (reply.kind !== 'report') throw new RunError(`calibration: device ${device} did not report its turn`);
   return { phases: reply.phases, elapsedS: (performance.now() - started) / 1000 };
 }

@@ -6,17 +6,24 @@ import { UsageError } from '../errors.js';
  * the next of `--agents` round-robin in config order. `local` is the launcher's host.
  */
 export function deviceHosts(devices: readonly { id: string; agent?: string | undefined }[], agents: readonly string[]): Map<string, string> {
+  checkDeviceAgents(devices, agents);
   const hosts = new Map<string, string>();
   let next = 0;
   for (const d of devices) {
     if (d.agent !== undefined) {
-      if (d.agent !== LOCAL && !agents.includes(d.agent)) throw new UsageError(`device ${d.id} names agent ${JSON.stringify(d.agent)}, which is not in --agents (${agents.join(',') || 'none'})`);
       hosts.set(d.id, d.agent);
     } else {
       hosts.set(d.id, agents.length ? agents[next++ % agents.length]! : LOCAL);
     }
   }
   return hosts;
+}
+
+/** A device's `agent` key must name `local` or one of `--agents`: bad input otherwise, said before anything is built. */
+export function checkDeviceAgents(devices: readonly { id: string; agent?: string | undefined }[], agents: readonly string[]): void {
+  for (const d of devices) {
+    if (d.agent !== undefined && d.agent !== LOCAL && !agents.includes(d.agent)) throw new UsageError(`device ${d.id} names agent ${JSON.stringify(d.agent)}, which is not in --agents (${agents.join(',') || 'none'})`);
+  }
 }
 
 /** `--agents a,b` as names; `local` may be among them. */

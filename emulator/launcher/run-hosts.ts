@@ -3,7 +3,7 @@ import { LOCAL, type AgentFacts } from '../agent/protocol.js';
 import { RunError } from '../errors.js';
 import type { Link } from '../net/link.js';
 import type { RequestSigner } from '../trust/signed.js';
-import { AgentFleet, type ActorSettings } from './agent-fleet.js';
+import { AgentFleet, shapingRefusal, type ActorSettings } from './agent-fleet.js';
 import { deviceHosts } from './device-hosts.js';
 import type { Placement } from './placement.js';
 
@@ -44,8 +44,8 @@ export class RunHosts {
     const facts = (this.agents?.facts ?? []).filter((a) => [...this.hostOf.values()].includes(a.name));
     if (facts.length === 0) return;
     this.mode = run.mode;
-    const unshaped = facts.find((a) => run.mode === 'tc' && a.network !== 'tc');
-    if (unshaped) throw new RunError(`agent ${unshaped.name} cannot shape links (${unshaped.networkReason}) but the run is in tc mode`);
+    const refusal = facts.map((a) => shapingRefusal(a, run.mode)).find((r) => r !== undefined);
+    if (refusal) throw new RunError(refusal);
     const devices = new Map<string, string[]>();
     for (const [d, h] of this.hostOf) if (h !== LOCAL) devices.set(h, [...(devices.get(h) ?? []), d]);
     this.fleet = new AgentFleet(nc, facts, { ...run, devices, signer: this.agents!.signer });

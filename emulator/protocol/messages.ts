@@ -61,7 +61,7 @@ export const prepareMsg = obj({
   /** The device dies when this phase starts: the server runs no job and sends nothing from there on. */
   crashAt: optional(nullable(phase)),
   outage: optional(outage),
-  /** Parallel mode: keep the returned adapters for the round's FedAvg. */
+  /** Parallel mode: the returned adapters wait for the round's FedAvg; else they hand over to the next turn at once. */
   fedAvg: optional(bool()),
   ...impairmentFields,
 });
@@ -79,6 +79,8 @@ export const turnMsg = obj({
   upRateBps: wallRate,
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
+  /** The server's `padBytes`: bounds the adapter transfer the device keeps (docs/model.md §1.6). */
+  downPadBytes: optional(bytes),
   timeoutMs: num({ int: true, min: 1, max: 86_400_000 }),
   /** SIGKILL this process when this phase starts (a scheduled crash). */
   crashAt: optional(nullable(phase)),
@@ -122,8 +124,11 @@ export const serverControlMsg = byKind({ prepare: prepareMsg, adapters: adapterR
 /** Host-clock milliseconds (emulator/transport/host-clock.ts). */
 const hostMs = num({ min: 0 });
 
-/** Server → device, the reply to `adapters`: the adapters leave now; the turn starts `at`. */
-export const adaptersSendingMsg = obj({ kind: lit('sending'), at: hostMs });
+/**
+ * Server → device, the reply to `adapters`: the adapters leave now; the turn starts `at`.
+ * `version`: the round that produced the newest of them (0: the initial adapters), docs/model.md §1.6.
+ */
+export const adaptersSendingMsg = obj({ kind: lit('sending'), at: hostMs, version: num({ int: true, min: 0, max: 1_000_000 }) });
 
 /** Server → device: compute of one iteration is done (`at`), its gradient follows. */
 export const gradientNoticeMsg = obj({

@@ -22,6 +22,8 @@ export interface SendOptions {
   /** Names the transfer for the receiver's `expect`, e.g. `smashed/r3/d2/i1`; at most 200 UTF-8 bytes. */
   tag: string;
   bytes: number;
+  /** The payload's first bytes (at most `bytes`; the rest, the tc padding, is zeros); absent: all zeros. */
+  data?: Uint8Array;
   /** Userspace pacing in wall bits per second; null = unpaced (the kernel shapes in tc mode). */
   rateBps: number | null;
   chunkBytes?: number;
@@ -124,7 +126,7 @@ class OutgoingTransfer {
         if (this.failure) throw this.failure;
         if (this.inFlight === 0) stall.refresh();
         try {
-          nc.publish(opts.subject, encodeData({ ...header, seq }, zeros.subarray(0, len)), { reply: inbox });
+          nc.publish(opts.subject, encodeData({ ...header, seq }, this.chunk(seq, len)), { reply: inbox });
         } catch (err) {
           throw new RunError(`${where}: publish failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
         }
@@ -140,6 +142,17 @@ class OutgoingTransfer {
       if (sub && !nc.isClosed()) sub.unsubscribe();
     }
     return { bytes: opts.bytes, chunks: sizes.length, startedAt, completedAt: this.completedAt, deliveredAt: this.deliveredAt, resent: plan.resent, rejected: this.rejected };
+  }
+
+  /** Chunk `seq`'s payload: its slice of `data`, zeros where `data` ends (resends rebuild the same bytes). */
+  private chunk(seq: number, len: number): Uint8Array {
+    const data = this.opts.data;
+    const start = seq * this.chunkBytes;
+    if (!data || start >= data.length) return zeros.subarray(0, len);
+    if (start + len <= data.length) return data.subarray(start, start + len);
+    const out = new Uint8Array(len);
+    out.set(data.subarray(start));
+    return out;
   }
 
   private onAck(err: Error | null, msg: Msg, stall: NodeJS.Timeout): void {
@@ -189,6 +202,7 @@ function checkOptions(o: SendOptions, chunkBytes: number, window: number, where:
   if (!Number.isSafeInteger(o.bytes) || o.bytes < 0) bad(`bytes must be a non-negative integer, got ${o.bytes}`);
   if (!Number.isInteger(chunkBytes) || chunkBytes < 1 || chunkBytes > MAX_CHUNK_BYTES) bad(`chunkBytes must be 1..${MAX_CHUNK_BYTES}, got ${chunkBytes}`);
   // A receiver refuses anything beyond these (frame.ts), so fail here, where the cause is clear.
+  if (o.data && o.data.length > o.bytes) bad(`data (${o.data.length} bytes) is longer than bytes ${o.bytes}`);
   if (o.bytes > MAX_TRANSFER_BYTES) bad(`bytes must be at most ${MAX_TRANSFER_BYTES} (1 GiB), got ${o.bytes}`);
   if (chunkCount(o.bytes, chunkBytes) > MAX_CHUNKS) bad(`${o.bytes} bytes at chunkBytes ${chunkBytes} make more than ${MAX_CHUNKS} chunks`);
   if (!Number.isInteger(window) || window < 1) bad(`window must be a positive integer, got ${window}`);
