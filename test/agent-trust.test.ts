@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { agentControl, fromBytes, toBytes, type AgentFacts, type AgentReply } from '../emulator/agent/protocol.js';
 import { findExecutable, spawnManaged, stopAll } from '../emulator/servers/child.js';
 import { freePort } from '../emulator/servers/free-port.js';
@@ -93,6 +93,9 @@ describe('sledge agent obeys its launcher, not the bus', () => {
     // the trusted launcher opens the run; the same bytes again are a replay
     const opening = trusted.sign(name, open);
     expect(await ask(opening)).toMatchObject({ kind: 'ok' });
+    // as a launcher does: an agent tears down a run whose launcher falls silent
+    const heartbeat = setInterval(() => void ask(trusted.sign(name, { kind: 'ping', runId })).catch(() => undefined), 1000);
+    onTestFinished(() => clearInterval(heartbeat));
     expect(await ask(opening)).toMatchObject({ kind: 'error', message: 'a replayed request' });
     // a spawn carrying an environment, a device not in the run, the edge server
     expect(await ask(trusted.sign(name, { kind: 'spawn', runId, actor: 'device.a', env: evil }))).toMatchObject({ kind: 'error' });
@@ -108,6 +111,8 @@ describe('sledge agent obeys its launcher, not the bus', () => {
 
     // the device: not root, and nothing of the requests in its environment
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    // alive, not a zombie: a dead process's environ is empty and would pass the checks below
+    expect(status).not.toMatch(/^State:\s+[ZX]/m);
     const uid = Number(/^Uid:\s+(\d+)/m.exec(status)![1]);
     expect(uid).not.toBe(0);
     const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');

@@ -116,6 +116,9 @@ export class Agent {
     const run = new AgentRun(req, { name: this.o.facts.name, nc: this.o.nc, leafUrl: this.o.leafUrl, clockSkewMs: this.o.facts.clockSkewMs, logRoot: this.o.logRoot, ...(this.o.runUser ? { runUser: this.o.runUser } : {}) });
     this.runs.set(req.runId, run);
     this.owners.set(req.runId, session);
+    // Opening (namespaces, the leaf) may take longer than the heartbeat timeout: the watchdog
+    // counts from the moment the launcher has its answer, not from the request.
+    run.lastPing = Number.POSITIVE_INFINITY;
     try {
       await run.open();
     } catch (err) {
@@ -124,6 +127,7 @@ export class Agent {
       if (err instanceof UsageError) throw new Refused('server-refused', err.message, true);
       throw err;
     }
+    run.lastPing = Date.now();
     if (run.leftovers.length) this.o.log(`run ${req.runId}: removed what an earlier agent left of it: ${run.leftovers.join(', ')}`);
     this.o.log(`run ${req.runId}: ${req.devices.length} devices (${req.mode}), logs in ${run.logDir}`);
     return { kind: 'ok', prefix: run.prefix, logDir: run.logDir };
@@ -141,7 +145,7 @@ export class Agent {
   /** A launcher that vanished (killed, network gone) leaves nothing running here. */
   private checkHeartbeats(): void {
     for (const [runId, run] of this.runs) {
-      if (Date.now() - run.lastPing <= this.o.heartbeatTimeoutMs) continue;
+      if (!(Date.now() - run.lastPing > this.o.heartbeatTimeoutMs)) continue;
       run.lastPing = Number.POSITIVE_INFINITY; // once
       void this.close(runId, `no heartbeat from its launcher for ${this.o.heartbeatTimeoutMs / 1000} s`);
     }

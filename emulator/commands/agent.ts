@@ -27,7 +27,9 @@ interface AgentCliOptions {
 }
 
 /** No ping from a launcher for this long and its run is torn down here. */
-const HEARTBEAT_TIMEOUT_MS = 5000;
+// The launcher pings every second; 15 s of silence is a launcher gone, not one that is busy
+// spawning a thousand actors on a loaded host.
+const HEARTBEAT_TIMEOUT_MS = 15_000;
 
 export function registerAgent(program: Command): void {
   const agent = program

@@ -1,7 +1,6 @@
 import type { Config } from '../../src/config.js';
 import { UsageError } from '../errors.js';
 import { LOCAL } from '../agent/protocol.js';
-import { findAgents } from '../launcher/agent-fleet.js';
 import { checkDeviceAgents, parseAgentList } from '../launcher/device-hosts.js';
 import type { HostsOptions } from '../launcher/run-hosts.js';
 import { launcherKeyPath, loadPrivateKey } from '../trust/keys.js';
@@ -28,6 +27,7 @@ export async function agentsOption(text: string | undefined, config: Config): Pr
   const natsUrl = sharedBus('--agents');
   checkDeviceAgents(config.devices, names);
   const signer = launcherSigner();
+  const { findAgents } = await import('../launcher/agent-fleet.js');
   const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
   return { agents: { names, facts, signer } };
 }
@@ -41,6 +41,7 @@ export async function resumedAgents(placement: Record<string, string> | undefine
   if (!placement || names.length === 0) return {};
   const natsUrl = sharedBus(`resuming ${runDir}, whose devices ran on agents ${names.join(',')},`);
   const signer = launcherSigner();
+  const { findAgents } = await import('../launcher/agent-fleet.js');
   const facts = await findAgents(natsUrl, names, config.emulation.network === 'tc' ? 'tc' : undefined);
   return { agents: { names: [LOCAL, ...names], facts, placement, signer } };
 }

@@ -1,11 +1,10 @@
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
-import { runEmulation, type EmulationOptions } from '../launcher/emulation.js';
+import type { EmulationOptions } from '../launcher/emulation.js';
 import { FidelityMissed, Interrupted, RunError } from '../errors.js';
 import { verdictLine } from '../records/fidelity-verdict.js';
 import { formatRunResult } from '../format/run-text.js';
 import { progressReporter } from '../terminal/progress.js';
-import { writeReport } from '../report/report.js';
 import { abortOnSignals } from '../terminal/signals.js';
 
 /**
@@ -14,6 +13,9 @@ import { abortOnSignals } from '../terminal/signals.js';
  * and the exit status (130 interrupted, 1 failed).
  */
 export async function emulateAndReport(system: SystemModel, strategy: Strategy, opts: Pick<EmulationOptions, 'outDir' | 'resume' | 'agents'> & { json?: boolean | undefined; strict?: boolean | undefined }): Promise<void> {
+  // loaded here, not at start-up: the bus clients and the report's charts are most of what
+  // every other command would otherwise load for nothing (docs/cli.md)
+  const [{ runEmulation }, { writeReport }] = await Promise.all([import('../launcher/emulation.js'), import('../report/report.js')]);
   const signals = abortOnSignals();
   const progress = progressReporter(system.config.rounds);
   const result = await runEmulation(system, strategy, {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { writeReport } from '../report/report.js';
 
 export function registerReport(program: Command): void {
   program
@@ -9,6 +8,7 @@ export function registerReport(program: Command): void {
     .option('-o, --out <file>', 'where the HTML goes (default <dir>/report.html)')
     .action(async (dir: string, opts: { out?: string }) => {
       // the path alone on stdout, so that scripts can pick it up
+      const { writeReport } = await import('../report/report.js');
       process.stdout.write(`${await writeReport(dir, opts.out)}\n`);
     });
 }

@@ -14,7 +14,6 @@ import { buildStrategies, checkDecisions, CONFIG_STRATEGY, parseStrategies } fro
 import { splitStrategyAxes } from '../experiment/strategy-axes.js';
 import { formatSweep } from '../format/compare-text.js';
 import { abortOnSignals } from '../terminal/signals.js';
-import { writeReport } from '../report/report.js';
 import { AGENTS_HELP, agentsOption } from './agents-option.js';
 
 interface SweepOptions {
@@ -90,6 +89,7 @@ export function registerSweep(program: Command): void {
         signals.dispose();
       }
       writeFileSync(join(dir, 'sweep.json'), `${JSON.stringify({ config: configPath, configName: base.name, seed: base.seed, axes: paths, rows }, null, 2)}\n`);
+      const { writeReport } = await import('../report/report.js');
       const report = rows.length ? await writeReport(dir).catch((err: Error) => `not written (${err.message})`) : 'not written (no finished run)';
       process.stdout.write(`${formatSweep(base, paths, rows, dir)}\nreport: ${report}\n`);
       if (interrupted) throw new Interrupted(signals.received() ?? 'signal');

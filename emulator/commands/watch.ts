@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { Interrupted, RunError, UsageError } from '../errors.js';
 import { num } from '../format/table.js';
-import { keys } from '../records/run-store.js';
+import { keys } from '../records/redis-keys.js';
 import type { RunSummary } from '../records/run-summary.js';
 import type { TurnRecord } from '../records/turn-record.js';
 import { abortOnSignals } from '../terminal/signals.js';
@@ -37,6 +37,7 @@ export function registerWatch(program: Command): void {
       const url = opts.redis ?? process.env.REDIS_URL;
       if (!url) throw new UsageError('no Redis to watch: set REDIS_URL or give --redis URL (the one `sledge run` was given)');
       const where = hostOf(url);
+      const { Redis } = await import('ioredis');
       const redis = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 5000, retryStrategy: (n) => (n > 5 ? null : 200 * n) });
       let lastError: Error | undefined; // why a connection failed; the command only says "closed"
       redis.on('error', (err: Error) => (lastError = err));

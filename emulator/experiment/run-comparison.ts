@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
-import { runEmulation } from '../launcher/emulation.js';
 import type { HostsOptions } from '../launcher/run-hosts.js';
 import { progressReporter } from '../terminal/progress.js';
 import { comparedRun, compareReductions, type ComparedRun, type Comparison, type RunOfComparison } from './comparison.js';
@@ -59,6 +58,7 @@ export async function runComparison(opts: ComparisonOptions): Promise<Comparison
     const label = `${opts.label ? `${opts.label} ` : ''}[${index + 1}/${strategies.length}] ${sub.replace(/^\d+-/, '')}`;
     process.stderr.write(`${label}: ${strategy.spec} → ${join(dir, sub)}\n`);
     const progress = progressReporter(system.config.rounds, label);
+    const { runEmulation } = await import('../launcher/emulation.js');
     const result = await runEmulation(system, strategy, {
       outDir: join(dir, sub),
       ...(process.env.NATS_URL ? { natsUrl: process.env.NATS_URL } : {}),

@@ -75,6 +75,9 @@ export class AgentFleet {
 
   /** Measures each agent's clock, then has it prepare the run (namespaces, bridge, leaf node). */
   async open(): Promise<void> {
+    // From the first agent's answer on: opening the next agent's part (its namespaces, its
+    // leaf) may take longer than the first one's heartbeat timeout.
+    this.timer = setInterval(() => void this.ping(), PING_EVERY_MS);
     for (const a of this.agents) {
       const offset = await measureOffset(this.nc, this.run.signer, a.name).catch((err: Error) => {
         throw new UsageError(err.message);
@@ -90,7 +93,6 @@ export class AgentFleet {
       this.prefixes[a.name] = reply.prefix ?? '';
       this.subs.push(this.nc.subscribe(agentExits(this.run.runId, a.name), { callback: (_e, m) => this.onExit(ready, m.data) }));
     }
-    this.timer = setInterval(() => void this.ping(), PING_EVERY_MS);
   }
 
   private onExit(placement: AgentPlacement, data: Uint8Array): void {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { RunError, UsageError } from '../errors.js';
 import { redisRefusalWords, withoutCredentials } from '../trust/refusal.js';
+import { keys } from './redis-keys.js';
 import type { TurnRecord } from './turn-record.js';
 
 /**
@@ -15,12 +16,6 @@ import type { TurnRecord } from './turn-record.js';
  */
 export type RunStatus = 'starting' | 'running' | 'finished' | 'failed' | 'interrupted';
 
-export const keys = {
-  runs: 'sledge:runs',
-  latest: 'sledge:latest',
-  run: (id: string) => `sledge:run:${id}`,
-  turns: (id: string) => `sledge:run:${id}:turns`,
-};
 
 const DEFAULT_DEADLINE_MS = 60_000;
 /** Redis's answer to an XADD whose id is not above the stream's last one: here, a turn already recorded. */
