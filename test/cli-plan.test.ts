@@ -122,7 +122,7 @@ const BAD: BadCase[] = [
 ];
 
 describe('sledge plan: bad configs exit 2, one stderr line per problem naming its path, nothing on stdout', () => {
-  it.each(BAD.map((b, i) => [b.name, i] as const))('%s', (_name, i) => {
+  it.each(BAD.map((b, i) => [b.name, i] as const))('%s', async (_name, i) => {
     const bad = BAD[i]!;
     const file = join(dir, `bad-${i}.json`);
     if (bad.text !== undefined) writeFileSync(file, bad.text);
@@ -131,7 +131,7 @@ describe('sledge plan: bad configs exit 2, one stderr line per problem naming it
       bad.edit!(c);
       writeFileSync(file, JSON.stringify(c, null, 2));
     }
-    const r = runCli(['plan', file]);
+    const r = await runCli(['plan', file]);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     const got = lines(r.stderr);
@@ -146,28 +146,28 @@ describe('sledge plan: bad configs exit 2, one stderr line per problem naming it
     for (const p of bad.problems) expect(bodies.some((b) => p.test(b)), `${p} in\n${r.stderr}`).toBe(true);
   });
 
-  it('a top-level problem does not hide the problems in the sections', () => {
+  it('a top-level problem does not hide the problems in the sections', async () => {
     const c = good();
     c.rounds = 0;
     c.devices[1].bandwidthHz = -5e6;
     const file = join(dir, 'top-and-nested.json');
     writeFileSync(file, JSON.stringify(c));
-    const r = runCli(['plan', file]);
+    const r = await runCli(['plan', file]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/rounds: must be >= 1/);
     expect(r.stderr).toMatch(/devices\[1\]\.bandwidthHz: must be > 0/);
     expect(lines(r.stderr)).toHaveLength(2);
   });
 
-  it('a config file that does not exist', () => {
-    const r = runCli(['plan', join(dir, 'nope.json')]);
+  it('a config file that does not exist', async () => {
+    const r = await runCli(['plan', join(dir, 'nope.json')]);
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
     expect(lines(r.stderr)).toHaveLength(1);
     expect(r.stderr).toMatch(/nope\.json: cannot read config/);
   });
 
-  it('a config without the sections that have defaults plans (emulation, strategy, mode, name, seed)', () => {
+  it('a config without the sections that have defaults plans (emulation, strategy, mode, name, seed)', async () => {
     const c = good();
     delete c.emulation;
     delete c.strategy;
@@ -175,18 +175,18 @@ describe('sledge plan: bad configs exit 2, one stderr line per problem naming it
     delete c.seed;
     const file = join(dir, 'minimal.json');
     writeFileSync(file, JSON.stringify(c));
-    const r = runCli(['plan', file, '--json']);
+    const r = await runCli(['plan', file, '--json']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).strategy).toBe('card:weightDelay=0.5,energyScale=1');
   });
 
-  it('YAML works too, and its problems are named the same way', () => {
+  it('YAML works too, and its problems are named the same way', async () => {
     const file = join(dir, 'bad.yaml');
     const c = good();
     c.devices[1].bandwidthHz = -1;
     writeFileSync(file, JSON.stringify(c)); // JSON is YAML
-    const r = runCli(['plan', file]);
+    const r = await runCli(['plan', file]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/devices\[1\]\.bandwidthHz: must be > 0/);
   });
@@ -210,10 +210,10 @@ describe('sledge plan: bad faults exit 2, one line naming the JSON path', () => 
     ['seconds <= 0', [{ kind: 'outage', device: 'd1', round: 1, phase: 'uplink', seconds: -1 }], /^faults\[0\]\.seconds: must be > 0/],
     ['unknown kind', [{ kind: 'flood', device: 'd1', round: 1 }], /^faults\[0\]\.kind: must be one of/],
   ];
-  it.each(cases)('%s', (name, faults, pattern) => {
+  it.each(cases)('%s', async (name, faults, pattern) => {
     const file = join(dir, `bad-faults-${name.replace(/\W+/g, '-')}.json`);
     writeFileSync(file, JSON.stringify({ ...good(), faults }));
-    const r = runCli(['plan', file]);
+    const r = await runCli(['plan', file]);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     const got = lines(r.stderr);
@@ -235,24 +235,24 @@ describe('sledge plan: bad arguments exit 2 with one line naming the problem', (
     ['--strategy and --compare together', ['--strategy', 'card', '--compare', 'random'], /--strategy and --compare/],
     ['unknown option', ['--frobnicate'], /unknown option '--frobnicate'/],
   ];
-  it.each(cases)('%s', (_name, args, pattern) => {
-    const r = runCli(['plan', PAPER, ...args]);
+  it.each(cases)('%s', async (_name, args, pattern) => {
+    const r = await runCli(['plan', PAPER, ...args]);
     expect(r.status, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
-  it('every argument error is one line (docs/cli.md: "Errors are one clear line on stderr")', () => {
+  it('every argument error is one line (docs/cli.md: "Errors are one clear line on stderr")', async () => {
     for (const args of [['--frobnicate'], ['--strategy', 'nope'], []]) {
-      const r = runCli(['plan', ...(args.length ? [PAPER, ...args] : [])]);
+      const r = await runCli(['plan', ...(args.length ? [PAPER, ...args] : [])]);
       expect(r.status).toBe(2);
       expect(lines(r.stderr), r.stderr).toHaveLength(1);
     }
   });
 
-  it('--verbose adds the stack', () => {
-    const r = runCli(['--verbose', 'plan', PAPER, '--strategy', 'nope']);
+  it('--verbose adds the stack', async () => {
+    const r = await runCli(['--verbose', 'plan', PAPER, '--strategy', 'nope']);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/^\s+at /m);
   });
@@ -308,8 +308,8 @@ describe('sledge plan --json', () => {
   const paper = JSON.parse(readFileSync(PAPER, 'utf8'));
   const ids = paper.devices.map((d: any) => d.id);
 
-  it('prints exactly one JSON document of the documented shape', () => {
-    const r = runCli(['plan', PAPER, '--json']);
+  it('prints exactly one JSON document of the documented shape', async () => {
+    const r = await runCli(['plan', PAPER, '--json']);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
@@ -320,8 +320,8 @@ describe('sledge plan --json', () => {
     for (const t of doc.turns) expect(close(t.serverFreqHz ** 3, 5e25, 1e-12)).toBe(true);
   });
 
-  it('the chosen strategy is the one printed and used', () => {
-    const r = runCli(['plan', PAPER, '--strategy', 'fixed:cut=3,freqHz=9e8', '--json']);
+  it('the chosen strategy is the one printed and used', async () => {
+    const r = await runCli(['plan', PAPER, '--strategy', 'fixed:cut=3,freqHz=9e8', '--json']);
     expect(r.status).toBe(0);
     const doc = JSON.parse(r.stdout);
     checkPlanShape(doc, ids, paper.rounds);
@@ -329,8 +329,8 @@ describe('sledge plan --json', () => {
     expect(new Set(doc.turns.map((t: any) => `${t.cut}@${t.serverFreqHz}`))).toEqual(new Set(['3@900000000']));
   });
 
-  it('--compare --json: every plan, the reference and the reductions computed from the plans', () => {
-    const r = runCli(['plan', PAPER, '--compare', SIX, '--json']);
+  it('--compare --json: every plan, the reference and the reductions computed from the plans', async () => {
+    const r = await runCli(['plan', PAPER, '--compare', SIX, '--json']);
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout.trim().split('\n')).toHaveLength(1);
@@ -364,11 +364,11 @@ describe('sledge plan --json', () => {
     }
   });
 
-  it('the compare table lists all six strategies and the reductions', () => {
-    const table = runCli(['plan', PAPER, '--compare', SIX]);
+  it('the compare table lists all six strategies and the reductions', async () => {
+    const table = await runCli(['plan', PAPER, '--compare', SIX]);
     expect(table.status).toBe(0);
     expect(table.stderr).toBe('');
-    const json = JSON.parse(runCli(['plan', PAPER, '--compare', SIX, '--json']).stdout);
+    const json = JSON.parse((await runCli(['plan', PAPER, '--compare', SIX, '--json'])).stdout);
     const rows = lines(table.stdout);
     for (const p of json.plans) {
       const row = rows.find((l) => l.startsWith(`${p.strategy} `));
@@ -385,18 +385,18 @@ describe('sledge plan --json', () => {
     expect(table.stdout).toMatch(/energy reduction/);
   });
 
-  it('the default table output names the strategy and gives the summary', () => {
-    const r = runCli(['plan', PAPER]);
+  it('the default table output names the strategy and gives the summary', async () => {
+    const r = await runCli(['plan', PAPER]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('card:weightDelay=0.5,energyScale=0.1');
     expect(r.stdout).toMatch(/avg round delay [\d.]+ s, avg server energy [\d.]+ J/);
-    const doc = JSON.parse(runCli(['plan', PAPER, '--json']).stdout);
+    const doc = JSON.parse((await runCli(['plan', PAPER, '--json'])).stdout);
     expect(r.stdout).toContain(`avg round delay ${Number(doc.summary.avgRoundDelay.toPrecision(4))} s`);
   });
 });
 
 describe('configs/trace-example.json', () => {
-  it('plans on the CSV trace beside it, each round taking the CSV row of its index (t-1) mod 10', () => {
+  it('plans on the CSV trace beside it, each round taking the CSV row of its index (t-1) mod 10', async () => {
     const config = JSON.parse(readFileSync(TRACE, 'utf8'));
     expect(config.channel).toMatchObject({ model: 'trace', trace: 'trace-example.csv' });
     const csv = lines(readFileSync(join(ROOT, 'configs', 'trace-example.csv'), 'utf8'));
@@ -408,7 +408,7 @@ describe('configs/trace-example.json', () => {
     const csvRounds = Math.max(...csv.slice(1).map((l) => Number(l.split(',')[0])));
     expect(csvRounds).toBe(10);
     // run from another directory: the CSV is found relative to the config
-    const r = runCli(['plan', TRACE, '--json'], { cwd: dir });
+    const r = await runCli(['plan', TRACE, '--json'], { cwd: dir });
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     const ids = config.devices.map((d: any) => d.id);
@@ -421,36 +421,36 @@ describe('configs/trace-example.json', () => {
       expect(t.rateUpBps).toBe(up);
       expect(t.rateDownBps).toBe(down);
     }
-    const c = runCli(['plan', TRACE, '--compare', SIX.replace('fixed:cut=8', 'fixed:cut=4')]);
+    const c = await runCli(['plan', TRACE, '--compare', SIX.replace('fixed:cut=8', 'fixed:cut=4')]);
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toContain('trace');
   });
 });
 
 describe('configs/paper-parallel.json and configs/faults-example.json', () => {
-  it('parallel: the documented shape, rounds last as long as their latest device, --compare works', () => {
+  it('parallel: the documented shape, rounds last as long as their latest device, --compare works', async () => {
     const config = JSON.parse(readFileSync(PARALLEL, 'utf8'));
     expect(config.mode).toBe('parallel');
-    const r = runCli(['plan', PARALLEL, '--json']);
+    const r = await runCli(['plan', PARALLEL, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     checkPlanShape(doc, config.devices.map((d: any) => d.id), config.rounds, 'parallel');
     expect(doc.summary.mode).toBe('parallel');
     // same decisions and energy as sequential, shorter rounds
-    const seq = JSON.parse(runCli(['plan', PAPER, '--json']).stdout);
+    const seq = JSON.parse((await runCli(['plan', PAPER, '--json'])).stdout);
     expect(doc.turns.map((t: any) => t.cut)).toEqual(seq.turns.map((t: any) => t.cut));
     expect(close(doc.summary.avgServerEnergy, seq.summary.avgServerEnergy)).toBe(true);
     expect(doc.summary.avgRoundDelay).toBeLessThan(seq.summary.avgRoundDelay);
-    const c = runCli(['plan', PARALLEL, '--compare', SIX]);
+    const c = await runCli(['plan', PARALLEL, '--compare', SIX]);
     expect(c.status, c.stderr).toBe(0);
     expect(c.stdout).toContain('parallel');
     expect(lines(c.stdout).filter((l) => /^(card|cut-only|fixed|random|device-heavy|server-heavy)/.test(l))).toHaveLength(6);
   });
 
-  it('faults: a status per turn, the counts in the summary and the table', () => {
+  it('faults: a status per turn, the counts in the summary and the table', async () => {
     const config = JSON.parse(readFileSync(FAULTS, 'utf8'));
     expect(config.faults.map((f: any) => f.kind).sort()).toEqual(['crash', 'dropout', 'outage']);
-    const r = runCli(['plan', FAULTS, '--json']);
+    const r = await runCli(['plan', FAULTS, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(doc.turns).toHaveLength(config.rounds * config.devices.length);
@@ -468,14 +468,14 @@ describe('configs/paper-parallel.json and configs/faults-example.json', () => {
     for (const round of drop.rounds) expect(at(round, drop.device)).toMatchObject({ status: 'dropped', cut: 0, serverFreqHz: 0, delay: { total: 0 } });
     expect(outage).toMatchObject({ phase: 'downlink', seconds: 2 });
     // the faults example is the paper's own setting, without latency
-    const clean = JSON.parse(runCli(['plan', join(ROOT, 'configs', 'paper-nolatency.json'), '--json']).stdout);
+    const clean = JSON.parse((await runCli(['plan', join(ROOT, 'configs', 'paper-nolatency.json'), '--json'])).stdout);
     const o = at(outage.round, outage.device);
     const before = clean.turns.find((t: any) => t.round === outage.round && t.device === outage.device);
     expect(o.status).toBe('done');
     expect(close(o.delay.downlink, before.delay.downlink + 2)).toBe(true);
     const n = config.rounds * config.devices.length;
     expect(doc.summary.turnsByStatus).toEqual({ done: n - drop.rounds.length - 1, dropped: drop.rounds.length, crashed: 1 });
-    const table = runCli(['plan', FAULTS]);
+    const table = await runCli(['plan', FAULTS]);
     expect(table.status).toBe(0);
     expect(table.stdout).toContain(`turns: ${n - drop.rounds.length - 1} done, ${drop.rounds.length} dropped, 1 crashed`);
   });

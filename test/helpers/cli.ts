@@ -1,9 +1,9 @@
 /**
- * Runs the built CLI (`dist/emulator/cli.js`) as a user would, synchronously, and makes
+ * Runs the built CLI (`dist/emulator/cli.js`) as a user would, and makes
  * sure the build is not older than the sources first (tsc emits even when some file of
  * another work-in-progress does not type-check, so its exit status is not the test).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,14 +33,17 @@ export function ensureBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
 }
 
-export function runCli(args: string[], opts: { cwd?: string } = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd: opts.cwd ?? ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    timeout: 60_000,
+/**
+ * Asynchronous on purpose: a test file of many synchronous spawns never lets the worker's
+ * event loop turn, and vitest's worker then times out its own report to the main process.
+ */
+export function runCli(args: string[], opts: { cwd?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' }, timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err && typeof err.code !== 'number') return reject(err);
+      resolve({ status: err ? (err.code as number) : 0, stdout, stderr });
+    });
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The non-empty lines of a stream. */
