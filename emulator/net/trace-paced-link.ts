@@ -9,7 +9,7 @@ import type { Link, Pacing, TurnWindow } from './link.js';
 export const SCHEDULE_MIN_STEP_S = 0.001;
 /**
  * A schedule covers this many times the turn's planned length: the turn's timeout is three
- * times it (coordinator/turn.ts), so a turn that is still running past the schedule has
+ * times it (docs/linktrace.md, "Emulation"), so a turn that is still running past the schedule has
  * failed anyway, and the fallback rate after it is never what a recorded turn measures.
  */
 export const SCHEDULE_WINDOW_FACTOR = 3;
@@ -32,9 +32,9 @@ export interface ScheduleScales {
 /**
  * A userspace link that follows its device's trace (docs/linktrace.md, "Emulation"): with
  * each turn it gives each sender the trace's opportunities over the turn's window as a
- * schedule of steps (src/linktrace-schedule.ts), in wall units: step × timeScale, packets
+ * schedule of steps, in wall units: step × timeScale, packets
  * of 1500 × payloadScale bytes; after the window the rate the strategy saw. The schedule
- * is anchored at the turn's planned start, as a tc link's stepping is (trace-link.ts), so
+ * is anchored at the turn's planned start, as a tc link's stepping is, so
  * both modes put the same trace under the same turn. Computed per turn from the turn
  * alone: O(steps · log n), not O(N).
  */
