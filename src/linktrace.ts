@@ -66,10 +66,18 @@ export class LinkTrace {
    * At 0 the wrapped lines of P are skipped: period 0 has no opportunity from them.
    */
   kthAtOrAfter(tMs: number, k: number): number {
-    const first = tMs > 0 ? this.countBefore(tMs) : this.lastLines;
-    const j = first + k - 1;
+    const j = this.indexAtOrAfter(tMs) + k - 1;
     const q = Math.floor(j / this.lines);
     return q * this.periodMs + (this.residues[j - q * this.lines] as number);
+  }
+
+  /**
+   * Index of the first opportunity at or after trace time `tMs` (>= 0), numbering every
+   * opportunity from period 0's start: the k-th at or after t is index + k - 1, and the
+   * opportunities in [a, b) are index(b) - index(a), both as kthAtOrAfter counts them.
+   */
+  indexAtOrAfter(tMs: number): number {
+    return tMs > 0 ? this.countBefore(tMs) : this.lastLines;
   }
 
   /** Long-run mean capacity, bit/s: 8*1500*lines / (P/1000). */

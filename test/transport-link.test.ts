@@ -34,20 +34,20 @@ describe('token bucket (zero-depth serializer)', () => {
 
 describe('delivery plan', () => {
   it('without impairments delivers in order at the serializer times', () => {
-    const p = planDeliveries([1000, 1000, 500], 8e6);
+    const p = planDeliveries([1000, 1000, 500], new TokenBucket(8e6));
     expect(p.resent).toBe(0);
     expect(p.deliveries.map((d) => d.seq)).toEqual([0, 1, 2]);
     expect(p.deliveries.map((d) => d.atMs)).toEqual([1, 2, 2.5].map((x) => expect.closeTo(x, 9)));
   });
 
   it('pipelines delay: every chunk shifts by delayMs, throughput unchanged', () => {
-    const base = planDeliveries(sizes(16), 20e6);
-    const delayed = planDeliveries(sizes(16), 20e6, { delayMs: 50, jitterMs: 0, lossPct: 0, random: seeded(1) });
+    const base = planDeliveries(sizes(16), new TokenBucket(20e6));
+    const delayed = planDeliveries(sizes(16), new TokenBucket(20e6), { delayMs: 50, jitterMs: 0, lossPct: 0, random: seeded(1) });
     delayed.deliveries.forEach((d, i) => expect(d.atMs).toBeCloseTo((base.deliveries[i]?.atMs ?? NaN) + 50, 9));
   });
 
   it('jitters within ±jitterMs and never reorders', () => {
-    const p = planDeliveries(sizes(200, 1000), 8e6, { delayMs: 5, jitterMs: 4, lossPct: 0, random: seeded(7) });
+    const p = planDeliveries(sizes(200, 1000), new TokenBucket(8e6), { delayMs: 5, jitterMs: 4, lossPct: 0, random: seeded(7) });
     p.deliveries.forEach((d, i) => {
       const leftAt = i + 1;
       expect(d.seq).toBe(i);
@@ -60,20 +60,20 @@ describe('delivery plan', () => {
 
   it('resends lost chunks after the RTO, costing link time, and is reproducible from the seed', () => {
     const imp = () => ({ delayMs: 20, jitterMs: 0, lossPct: 25, random: seeded(42) });
-    const p = planDeliveries(sizes(40, 1000), 8e6, imp());
+    const p = planDeliveries(sizes(40, 1000), new TokenBucket(8e6), imp());
     expect(p.resent).toBeGreaterThan(0);
     expect(new Set(p.deliveries.map((d) => d.seq)).size).toBe(40);
     expect(p.deliveries).toHaveLength(40);
     const last = Math.max(...p.deliveries.map((d) => d.atMs));
     expect(last).toBeGreaterThanOrEqual(40 + p.resent + 20 - 1e-9); // every transmission takes 1 ms of link
-    expect(planDeliveries(sizes(40, 1000), 8e6, imp())).toEqual(p);
+    expect(planDeliveries(sizes(40, 1000), new TokenBucket(8e6), imp())).toEqual(p);
     expect(rtoMs(20)).toBe(40);
     expect(rtoMs(0)).toBe(10);
   });
 
   it('plans a 0-byte transfer as one delivery and refuses impossible impairments', () => {
-    expect(planDeliveries([0], 1e6).deliveries).toEqual([{ seq: 0, atMs: 0 }]);
-    expect(() => planDeliveries([1], 1e6, { delayMs: 0, jitterMs: 0, lossPct: 100, random: Math.random })).toThrow(RangeError);
-    expect(() => planDeliveries([1], 1e6, { delayMs: -1, jitterMs: 0, lossPct: 0, random: Math.random })).toThrow(RangeError);
+    expect(planDeliveries([0], new TokenBucket(1e6)).deliveries).toEqual([{ seq: 0, atMs: 0, slotMs: 0 }]);
+    expect(() => planDeliveries([1], new TokenBucket(1e6), { delayMs: 0, jitterMs: 0, lossPct: 100, random: Math.random })).toThrow(RangeError);
+    expect(() => planDeliveries([1], new TokenBucket(1e6), { delayMs: -1, jitterMs: 0, lossPct: 0, random: Math.random })).toThrow(RangeError);
   });
 });

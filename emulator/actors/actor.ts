@@ -117,6 +117,7 @@ function rejectionKind(reason: string): string {
   if (reason.startsWith('turn for another device')) return 'other-device';
   if (reason.startsWith('already prepared')) return 'duplicate-turn';
   if (reason.includes('unknown key')) return 'unknown-key';
+  if (/more than \d+ items/.test(reason)) return 'too-many-items';
   if (reason.includes('kind: expected')) return 'unknown-kind';
   return 'invalid';
 }

@@ -126,11 +126,15 @@ export class DeviceActor extends Actor {
     return wait;
   }
 
-  /** `bytes` of payload, padded for the tc head start, plus `extraPad` (an outage's leak). */
-  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, signal?: AbortSignal, holdMs = 0, data?: Uint8Array) {
+  /**
+   * `bytes` of payload, padded for the tc head start, plus `extraPad` (an outage's leak).
+   * `turnStartMs`: the turn's start on this process's clock, time 0 of the uplink's schedule on a trace-following link.
+   */
+  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, turnStartMs: number, signal?: AbortSignal, holdMs = 0, data?: Uint8Array) {
     const { timeoutMs } = turn;
     const subject = this.deps.subjects.data('server');
     const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}), ...(data ? { data } : {}) };
+    if (turn.upSchedule) opts.trace = { schedule: turn.upSchedule, turnStartMs };
     const impairment = this.turnImpairment(tag, turn, payload);
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
@@ -176,7 +180,7 @@ export class DeviceActor extends Actor {
       const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
       const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
       const hold = await outage('uplink', forwardDone, i);
-      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, hold.padBytes, signal, hold.holdMs);
+      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, hold.padBytes, t0, signal, hold.holdMs);
       p.uplink += sent.deliveredAt - forwardDone;
 
       await starting('server', i);
@@ -199,7 +203,7 @@ export class DeviceActor extends Actor {
 
     await starting('adapterUp');
     const hold = await outage('adapterUp', mark);
-    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, signal, hold.holdMs, trainedAdapters(received, this.deviceId));
+    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, t0, signal, hold.holdMs, trainedAdapters(received, this.deviceId));
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

@@ -10,6 +10,18 @@ import { GpuQueue } from './gpu-queue.js';
 import { drawKey, tags } from './tags.js';
 import { startOutage } from './turn-faults.js';
 
+interface PreparedTurn {
+  prepare: PrepareMsg;
+  /** Abandons it (a later attempt, a crash, too many prepared). */
+  abort: AbortController;
+  /**
+   * performance.now() when the turn started: when its adapters left, time 0 of the
+   * downlink's schedule on a trace-following link (docs/linktrace.md). Its prepare until
+   * then; only a device that never asks for its adapters leaves it there.
+   */
+  startedAt: number;
+}
+
 /** A turn may wait this long for its next payload; the coordinator's turn timeout is the real bound. */
 const PAYLOAD_WAIT_MS = 24 * 3600 * 1000;
 /** Turns prepared and not finished, at most: parallel mode prepares one per device of a round. */
@@ -27,7 +39,7 @@ const MAX_PREPARED = 2048;
  */
 export class ServerActor extends Actor {
   /** The prepared turn of each (round, device), and what abandons it when the coordinator runs it again after a bus outage. */
-  private readonly turns = new Map<string, { prepare: PrepareMsg; abort: AbortController }>();
+  private readonly turns = new Map<string, PreparedTurn>();
   private readonly gpu: GpuQueue;
   private readonly hub = new AdapterHub();
 
@@ -68,9 +80,10 @@ export class ServerActor extends Actor {
     if (!entry || (entry.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
     const turn = entry.prepare;
     const at = performance.now();
+    entry.startedAt = at;
     const adapters = this.hub.adaptersFor(turn.adapterBytes, turn.cut);
     msg.respond(encode({ kind: 'sending', at: hostNowMs(), version: adapters.version }));
-    void this.sendAt(turn, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, entry.abort.signal, adapters.data).catch((err) =>
+    void this.sendAt(entry, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, adapters.data).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
@@ -84,11 +97,11 @@ export class ServerActor extends Actor {
     const earlier = this.turns.get(key);
     if (earlier && (c.turn.attempt ?? 0) <= (earlier.prepare.turn.attempt ?? 0)) return this.reject(msg, 'control', `already prepared: ${key}`);
     if (earlier) this.giveUp(key, 'turn run again');
-    const entry = { prepare: c, abort: new AbortController() };
+    const entry: PreparedTurn = { prepare: c, abort: new AbortController(), startedAt: performance.now() };
     this.turns.set(key, entry);
     if (this.turns.size > MAX_PREPARED) this.giveUp(this.turns.keys().next().value as string, 'turn given up');
     msg.respond(encode({ kind: 'ok' }));
-    void this.serveTurn(c, entry.abort.signal)
+    void this.serveTurn(entry)
       .catch((err) => this.deps.log(entry.abort.signal.aborted ? 'info' : 'error', entry.abort.signal.aborted ? 'turn abandoned' : 'turn failed', { turn: c.turn, error: (err as Error).message }))
       .finally(() => {
         if (this.turns.get(key) === entry) this.turns.delete(key);
@@ -115,19 +128,22 @@ export class ServerActor extends Actor {
   }
 
   /** A transfer of `phase` starting at `phaseStart` (performance.now() ms), through the turn's outage if it has one there. */
-  private async sendAt(turn: PrepareMsg, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, signal: AbortSignal, data?: Uint8Array) {
+  private async sendAt(entry: PreparedTurn, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, data?: Uint8Array) {
+    const { prepare: turn, abort: { signal } } = entry;
     const hit = turn.outage?.phase === phase && iteration === 1 ? turn.outage : undefined;
     const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
     const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
     if (hold.holdMs > 0) opts.holdMs = hold.holdMs;
     if (data) opts.data = data;
+    if (turn.downSchedule) opts.trace = { schedule: turn.downSchedule, turnStartMs: entry.startedAt };
     const impairment = this.turnImpairment(tag, turn, phase === 'adapterDown' ? 'adapters' : 'smashed');
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
   }
 
-  private async serveTurn(turn: PrepareMsg, signal: AbortSignal): Promise<void> {
+  private async serveTurn(entry: PreparedTurn): Promise<void> {
+    const { prepare: turn, abort: { signal } } = entry;
     const { nc, subjects } = this.deps;
     for (let i = 1; i <= turn.iterations; i++) {
       const smashed = await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
@@ -138,7 +154,7 @@ export class ServerActor extends Actor {
       const waitWallS = (job.startedAt - job.arrivedAt) / 1000;
       nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS: job.busyWallS, waitWallS, at: hostNowMs() - (performance.now() - job.endedAt) }));
       if (turn.crashAt === 'downlink' && i === 1) return;
-      await this.sendAt(turn, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i, signal);
+      await this.sendAt(entry, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i);
     }
     const adapters = await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
     if (signal.aborted) return;

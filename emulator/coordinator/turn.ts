@@ -7,7 +7,6 @@ import { ZERO_ENERGY } from '../../src/turn-fault.js';
 import { RunError } from '../errors.js';
 import type { Link } from '../net/link.js';
 import { OUTAGE_LEAK_BYTES } from '../net/outage.js';
-import { pacing } from '../net/paced-link.js';
 import type { OutageSpec, PhaseWall, PrepareMsg, ReplyMsg, TurnMsg } from '../protocol/messages.js';
 import { deviceActor } from '../protocol/subjects.js';
 import { faultLabel, type TurnRecord } from '../records/turn-record.js';
@@ -187,7 +186,8 @@ export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Li
   const { payloadScale } = config.emulation;
   const timeScale = fixedTimeScale(config.emulation);
   const I = config.training.iterations;
-  const paced = pacing(link);
+  // userspace: the senders pace themselves, at the seen rates or along the trace over this turn
+  const paced = link.pacing?.({ startS: planned.start ?? 0, totalS: planned.delay.total });
   const pad = link.padding();
   // a re-run after a bus outage carries its attempt, so the actors abandon the earlier one
   const turn = { round: planned.round, device: planned.device, ...(o.attempt ? { attempt: o.attempt } : {}) };
@@ -208,7 +208,8 @@ export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Li
     iterations: I,
     computeWallS: (planned.delay.server / I) * timeScale,
     ...bytes,
-    downRateBps: paced?.downBps ?? null,
+    downRateBps: paced?.down.rateBps ?? null,
+    ...(paced?.down.schedule ? { downSchedule: paced.down.schedule } : {}),
     padBytes: pad.downBytes,
     crashAt,
     outage,
@@ -223,7 +224,8 @@ export function turnMessages(system: SystemModel, planned: PlannedTurn, link: Li
     forwardWallS: (planned.delay.deviceForward / I) * timeScale,
     backwardWallS: (planned.delay.deviceBackward / I) * timeScale,
     ...bytes,
-    upRateBps: paced?.upBps ?? null,
+    upRateBps: paced?.up.rateBps ?? null,
+    ...(paced?.up.schedule ? { upSchedule: paced.up.schedule } : {}),
     padBytes: pad.upBytes,
     downPadBytes: pad.downBytes,
     timeoutMs,

@@ -7,7 +7,6 @@ import type { Strategy } from '../../src/strategy/strategy.js';
 import type { SystemModel } from '../../src/system-model.js';
 import { RunError } from '../errors.js';
 import type { Link } from '../net/link.js';
-import { pacing } from '../net/paced-link.js';
 import { decode, encode, replyMsg, type PhaseWall, type ReplyMsg } from '../protocol/messages.js';
 import { deviceActor, type ActorName, type Subjects } from '../protocol/subjects.js';
 import { DEFAULT_CHUNK_BYTES } from '../transport/send.js';
@@ -174,7 +173,8 @@ async function probeTurn(deps: CalibrationDeps, device: string, k: number, slowe
   const link = deps.links.get(device) as Link;
   const started = performance.now();
   await link.setRates(deps.probe.upBps / slower, deps.probe.downBps / slower);
-  const paced = pacing(link);
+  // calibration runs on the plain links, at constant rates
+  const paced = link.pacing?.({ startS: 0, totalS: 0 });
   const pad = link.padding();
   // each probe its own attempt: its tags and the server's prepared turn never meet the previous probe's
   const turn = { round: 0, device, attempt: k };
@@ -182,9 +182,9 @@ async function probeTurn(deps: CalibrationDeps, device: string, k: number, slowe
   const { adapterBytes, smashedBytes } = deps.probe;
   const common = { turn, cut: 1, iterations: 1, adapterBytes, smashedBytes, delayWallMs, jitterWallMs: 0 };
   const workloadS = (p: (typeof COMPUTE)[number]) => deps.probe.workloadMs[p] / 1000;
-  await ask(deps, 'server', { kind: 'prepare', ...common, freqHz: 1, computeWallS: workloadS('server'), downRateBps: paced?.downBps ?? null, padBytes: pad.downBytes });
+  await ask(deps, 'server', { kind: 'prepare', ...common, freqHz: 1, computeWallS: workloadS('server'), downRateBps: paced?.down.rateBps ?? null, padBytes: pad.downBytes });
   const timeoutMs = deps.controlTimeoutMs;
-  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS('deviceForward'), backwardWallS: workloadS('deviceBackward'), upRateBps: paced?.upBps ?? null, padBytes: pad.upBytes, downPadBytes: pad.downBytes, timeoutMs });
+  const reply = await ask(deps, deviceActor(device), { kind: 'turn', ...common, forwardWallS: workloadS('deviceForward'), backwardWallS: workloadS('deviceBackward'), upRateBps: paced?.up.rateBps ?? null, padBytes: pad.upBytes, downPadBytes: pad.downBytes, timeoutMs });
   if (reply.kind !== 'report') throw new RunError(`calibration: device ${device} did not report its turn`);
   return { phases: reply.phases, elapsedS: (performance.now() - started) / 1000 };
 }

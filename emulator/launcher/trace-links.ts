@@ -3,6 +3,8 @@ import { fixedTimeScale } from '../../src/resolution.js';
 import { TcLink, type Link } from '../net/link.js';
 import { TcPipe } from '../net/tc-pipe.js';
 import { SteppingStats, TraceLink, type TraceStepping } from '../net/trace-link.js';
+import { MAX_SCHEDULE_STEPS } from '../protocol/messages.js';
+import { paces, SCHEDULE_MIN_STEP_S, TracePacedLink } from '../net/trace-paced-link.js';
 import type { Teardown } from '../teardown.js';
 
 /**
@@ -20,9 +22,12 @@ export function traceStepping(system: SystemModel): TraceStepping {
 
 /** What the manifest and the run's linktrace.json say of the stepping. */
 export interface SteppingFacts {
+  /** tc: the htb step; userspace: the finest schedule step (a long turn's is coarser, docs/linktrace.md). */
   stepS: number;
   stepWallMs: number;
-  mode: 'tc' | 'none';
+  /** userspace: the most steps a turn's schedule has. */
+  maxScheduleSteps?: number;
+  mode: 'tc' | 'userspace' | 'none';
   changes: number;
   followedWallS: number;
   changesPerWallS: number;
@@ -33,10 +38,11 @@ export interface SteppingFacts {
 }
 
 /**
- * Wraps every local tc link of a linktrace run so that it steps along its device's trace
- * during turns. One tc pipe for the host side (every downlink), one per namespace
- * (uplinks), opened on first use and closed at teardown. Links elsewhere (userspace,
- * agents) are left as they are.
+ * Wraps every link of a linktrace run so that it follows its device's trace during turns.
+ * A local tc link steps: one tc pipe for the host side (every downlink), one per namespace
+ * (uplinks), opened on first use and closed at teardown. A userspace link (one that
+ * answers `pacing`) gives its senders the turn's opportunity schedule. Agents' tc links
+ * are left as they are.
  */
 export function followTraces(system: SystemModel, links: ReadonlyMap<string, Link>, teardown: Teardown): { links: Map<string, Link>; facts: () => SteppingFacts } {
   const out = new Map(links);
@@ -51,8 +57,14 @@ export function followTraces(system: SystemModel, links: ReadonlyMap<string, Lin
     return p;
   };
   let tc = false;
+  let userspace = false;
   if (channel) {
     for (const [id, link] of links) {
+      if (paces(link)) {
+        userspace = true;
+        out.set(id, new TracePacedLink(link, channel.link(id), stepping));
+        continue;
+      }
       if (!(link instanceof TcLink)) continue;
       tc = true;
       host ??= open();
@@ -61,12 +73,15 @@ export function followTraces(system: SystemModel, links: ReadonlyMap<string, Lin
     }
     if (pipes.length) teardown.add('tc pipes of trace-following links', () => Promise.all(pipes.map((p) => p.close())).then(() => undefined));
   }
+  // a userspace schedule runs no timer: its step is bounded by the message, not by the host
+  const stepS = tc || !userspace ? stepping.stepS : SCHEDULE_MIN_STEP_S;
   return {
     links: out,
     facts: () => ({
-      stepS: stepping.stepS,
-      stepWallMs: stepping.stepS * stepping.timeScale * 1000,
-      mode: tc ? 'tc' : 'none',
+      stepS,
+      stepWallMs: stepS * stepping.timeScale * 1000,
+      ...(userspace ? { maxScheduleSteps: MAX_SCHEDULE_STEPS } : {}),
+      mode: tc ? 'tc' : userspace ? 'userspace' : 'none',
       changes: stats.changes,
       followedWallS: stats.followedWallS,
       changesPerWallS: stats.followedWallS > 0 ? stats.changes / stats.followedWallS : 0,

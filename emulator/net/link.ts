@@ -4,6 +4,7 @@ import { holdLine, kick, passLine } from './outage.js';
 import { assertIfName, assertNetnsName, assertRate } from './names.js';
 import { changeLines, DEFAULT_SHAPER, headStartBytes, installLines, removeLines, type ShaperConfig } from './shaper.js';
 import type { Tc } from './tc.js';
+import type { PacingSchedule } from '../protocol/messages.js';
 
 /**
  * One device's access link as the coordinator sees it. Kept this small on purpose: the
@@ -25,6 +26,23 @@ export interface Link {
   follow?(runStartS: number): void;
   /** Stops stepping (the turn ended). */
   unfollow?(): void;
+  /**
+   * Userspace links only (absent where the kernel shapes): what each sender paces at over
+   * a turn, which rides with the turn's messages.
+   */
+  pacing?(turn: TurnWindow): { up: Pacing; down: Pacing };
+}
+
+/** A turn as a link sees it: its planned start in run time and its planned length, emulated seconds. */
+export interface TurnWindow {
+  startS: number;
+  totalS: number;
+}
+
+/** One sender's pacing: a wall rate, or on a trace-following link (docs/linktrace.md) the turn's opportunity schedule. */
+export interface Pacing {
+  rateBps: number;
+  schedule?: PacingSchedule;
 }
 
 /** `up`: device → server, shaped inside the namespace; `down`: server → device, on the host. */

@@ -1,5 +1,5 @@
 import type { Rates } from '../../src/system.js';
-import type { Link } from './link.js';
+import type { Link, Pacing } from './link.js';
 
 /**
  * The userspace link (`network: "userspace"`): nothing in the kernel changes; the rates
@@ -24,9 +24,10 @@ export class PacedLink implements Link {
     if (!this.current) throw new Error(`link of ${this.deviceId}: rates not set`);
     return this.current;
   }
-}
 
-/** The rates a sender must pace at itself, or null where the kernel shapes the link. */
-export function pacing(link: Link): Rates | null {
-  return link instanceof PacedLink ? link.rates : null;
+  /** The rates last set, whatever the turn. */
+  pacing(): { up: Pacing; down: Pacing } {
+    const { upBps, downBps } = this.rates;
+    return { up: { rateBps: upBps }, down: { rateBps: downBps } };
+  }
 }

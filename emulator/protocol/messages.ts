@@ -1,4 +1,4 @@
-import { bool, byKind, nullable, num, obj, oneOf, optional, parse, record, str, lit, type Infer, type Parsed, type Schema } from './schema.js';
+import { bool, byKind, list, nullable, num, obj, oneOf, optional, parse, record, str, lit, type Infer, type Parsed, type Schema } from './schema.js';
 
 /**
  * Control messages between coordinator, server and devices: JSON checked at the boundary
@@ -30,6 +30,28 @@ const impairmentFields = {
   jitterWallMs: optional(wallMs),
 };
 
+/**
+ * The most steps a pacing schedule may have, and the most opportunities in one step: with
+ * every count at its maximum (7 digits and a comma) the schedule is 32 KiB of JSON, half
+ * of MAX_CONTROL_BYTES, so a turn or prepare message that carries one always fits.
+ */
+export const MAX_SCHEDULE_STEPS = 4096;
+export const MAX_STEP_OPPORTUNITIES = 1_000_000;
+
+/**
+ * A trace-following link as its userspace sender paces it over one turn (docs/linktrace.md,
+ * "Emulation"): counts[i] delivery opportunities of `packetBytes` each in the i-th step of
+ * `stepWallMs` from the turn's start (when the server sends the adapters), then `thenBps`
+ * after the last step. Wall units, like every rate here.
+ */
+const pacingSchedule = obj({
+  stepWallMs: num({ gt: 0, max: 86_400_000 }),
+  /** 1500 × payloadScale. */
+  packetBytes: num({ min: 0.001, max: 1_048_576 }),
+  counts: list(num({ int: true, min: 0, max: MAX_STEP_OPPORTUNITIES }), MAX_SCHEDULE_STEPS),
+  thenBps: num({ gt: 0 }),
+});
+
 const phase = oneOf(['adapterDown', 'deviceForward', 'uplink', 'server', 'downlink', 'deviceBackward', 'adapterUp'] as const);
 const transferPhase = oneOf(['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const);
 
@@ -56,6 +78,8 @@ export const prepareMsg = obj({
   adapterBytes: bytes,
   smashedBytes: bytes,
   downRateBps: wallRate,
+  /** Trace-following userspace links: the downlink's opportunities over this turn (instead of downRateBps). */
+  downSchedule: optional(pacingSchedule),
   /** Added to every transfer the server sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
   /** The device dies when this phase starts: the server runs no job and sends nothing from there on. */
@@ -77,6 +101,8 @@ export const turnMsg = obj({
   adapterBytes: bytes,
   smashedBytes: bytes,
   upRateBps: wallRate,
+  /** Trace-following userspace links: the uplink's opportunities over this turn (instead of upRateBps). */
+  upSchedule: optional(pacingSchedule),
   /** Added to every transfer the device sends: the shaper's head start (tc mode), else 0. */
   padBytes: bytes,
   /** The server's `padBytes`: bounds the adapter transfer the device keeps (docs/model.md §1.6). */
@@ -185,6 +211,7 @@ export type ReplyMsg = Infer<typeof replyMsg>;
 export type PhaseWall = Infer<typeof phaseWall>;
 export type HoldRequestMsg = Infer<typeof holdRequestMsg>;
 export type CrashingMsg = Infer<typeof crashingMsg>;
+export type PacingSchedule = Infer<typeof pacingSchedule>;
 export type OutageSpec = NonNullable<TurnMsg['outage']>;
 
 const encoder = new TextEncoder();

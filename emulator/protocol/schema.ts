@@ -80,6 +80,22 @@ export function record<T>(value: Schema<T>, max = 1024): Schema<Record<string, T
   };
 }
 
+/** An array of at most `max` items, each checked; the reason names the first bad one. */
+export function list<T>(item: Schema<T>, max: number): Schema<T[]> {
+  return {
+    check(v, path) {
+      if (!Array.isArray(v)) return `${where(path)}: expected an array`;
+      // before any item is looked at: a long array costs nothing but this comparison
+      if (v.length > max) return `${where(path)}: more than ${max} items`;
+      for (let i = 0; i < v.length; i++) {
+        const e = item.check(v[i], `${where(path)}[${i}]`);
+        if (e) return e;
+      }
+      return undefined;
+    },
+  };
+}
+
 type Optional<T> = Schema<T> & { optional: true };
 
 export function optional<T>(s: Schema<T>): Optional<T | undefined> {

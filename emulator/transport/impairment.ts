@@ -15,7 +15,7 @@
  * PRNG draws per transmission, in order: loss (only when lossPct > 0), then jitter (only
  * when jitterMs > 0 and the copy is delivered).
  */
-import { TokenBucket } from './token-bucket.js';
+import type { LinkPacer } from './link-pacer.js';
 
 export interface Impairment {
   delayMs: number;
@@ -29,6 +29,8 @@ export interface Delivery {
   seq: number;
   /** Milliseconds after the transfer's start. */
   atMs: number;
+  /** How long its (delivered) copy occupied the link, ms: the sender never publishes it earlier than that before atMs. */
+  slotMs: number;
 }
 
 export interface DeliveryPlan {
@@ -51,9 +53,9 @@ export function checkImpairment(imp: Impairment): void {
   if (!(imp.lossPct >= 0 && imp.lossPct < 100)) bad(`lossPct must be in [0, 100), got ${imp.lossPct}`);
 }
 
-export function planDeliveries(chunkSizes: readonly number[], rateBps: number | null, imp?: Impairment, holdMs = 0): DeliveryPlan {
+/** The schedule on `link` (a TokenBucket, or a TracePacer on a trace-following link; an outage is the pacer's). */
+export function planDeliveries(chunkSizes: readonly number[], link: LinkPacer, imp?: Impairment): DeliveryPlan {
   if (imp) checkImpairment(imp);
-  const link = new TokenBucket(rateBps, holdMs);
   const deliveries: Delivery[] = [];
   // Lost copies become ready again in the order they were lost, so a FIFO stays sorted.
   const retransmit: { seq: number; readyAtMs: number }[] = [];
@@ -67,6 +69,7 @@ export function planDeliveries(chunkSizes: readonly number[], rateBps: number | 
     const seq = useRetransmit ? head.seq : nextNew++;
     const readyAtMs = useRetransmit ? head.readyAtMs : 0;
     if (useRetransmit) retransmit.shift();
+    const slotFrom = Math.max(readyAtMs, link.freeAt);
     const leftAt = link.take(chunkSizes[seq] ?? 0, readyAtMs);
     if (imp && imp.lossPct > 0 && imp.random() < imp.lossPct / 100) {
       retransmit.push({ seq, readyAtMs: leftAt + rtoMs(imp.delayMs) });
@@ -75,7 +78,7 @@ export function planDeliveries(chunkSizes: readonly number[], rateBps: number | 
     }
     const jitter = imp && imp.jitterMs > 0 ? (2 * imp.random() - 1) * imp.jitterMs : 0;
     lastAt = Math.max(lastAt, leftAt + Math.max(0, (imp?.delayMs ?? 0) + jitter));
-    deliveries.push({ seq, atMs: lastAt });
+    deliveries.push({ seq, atMs: lastAt, slotMs: Math.max(0, leftAt - slotFrom) });
   }
   return { deliveries, resent };
 }

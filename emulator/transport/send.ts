@@ -9,6 +9,9 @@ import { RunError } from '../errors.js';
 import { waitUntil } from './wait-until.js';
 import { chunkCount, chunkLength, decodeAck, encodeData, MAX_CHUNK_BYTES, MAX_CHUNKS, MAX_TAG_BYTES, MAX_TRANSFER_BYTES } from './frame.js';
 import { planDeliveries, type Impairment } from './impairment.js';
+import type { PacingSchedule } from '../protocol/messages.js';
+import { TokenBucket } from './token-bucket.js';
+import { TracePacer } from './trace-pacer.js';
 import { fromHostMs } from './host-clock.js';
 import { roundTripMs, sampleRoundTrip } from './round-trip.js';
 
@@ -26,6 +29,11 @@ export interface SendOptions {
   data?: Uint8Array;
   /** Userspace pacing in wall bits per second; null = unpaced (the kernel shapes in tc mode). */
   rateBps: number | null;
+  /**
+   * A trace-following userspace link (docs/linktrace.md): the turn's opportunity schedule
+   * and the turn's start (performance.now() ms), its time 0. Paces instead of rateBps.
+   */
+  trace?: { schedule: PacingSchedule; turnStartMs: number };
   chunkBytes?: number;
   window?: number;
   timeoutMs: number;
@@ -98,7 +106,11 @@ class OutgoingTransfer {
 
   async run(): Promise<SendResult> {
     const { nc, opts, sizes, where } = this;
-    const plan = planDeliveries(sizes, opts.rateBps, opts.impairment, opts.holdMs ?? 0);
+    const startedAt = performance.now();
+    const holdMs = opts.holdMs ?? 0;
+    const paced = opts.rateBps !== null || opts.trace !== undefined;
+    const link = opts.trace ? new TracePacer(opts.trace.schedule, startedAt - opts.trace.turnStartMs, holdMs) : new TokenBucket(opts.rateBps, holdMs);
+    const plan = planDeliveries(sizes, link, opts.impairment);
     const minDelayMs = Math.max(0, (opts.impairment?.delayMs ?? 0) - (opts.impairment?.jitterMs ?? 0));
     const header = { transferId: this.transferId, totalChunks: sizes.length, chunkBytes: this.chunkBytes, totalBytes: opts.bytes, tag: opts.tag };
     const ackTimeoutMs = opts.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS;
@@ -113,14 +125,13 @@ class OutgoingTransfer {
     if (opts.signal?.aborted) onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     let sub: Subscription | undefined;
-    const startedAt = performance.now();
     try {
       sub = nc.subscribe(inbox, { callback: (err, msg) => this.onAck(err, msg, stall) });
-      for (const { seq, atMs } of plan.deliveries) {
+      for (const { seq, atMs, slotMs } of plan.deliveries) {
         const len = sizes[seq] ?? 0;
         // Early by one NATS trip (half a round trip) so that the chunk lands on the planned time (round-trip.ts);
         // never before its link slot begins, which a latency puts further back.
-        const leadMs = opts.rateBps === null ? 0 : Math.min(roundTripMs(nc) / 2, (8000 * len) / opts.rateBps + minDelayMs);
+        const leadMs = paced ? Math.min(roundTripMs(nc) / 2, slotMs + minDelayMs) : 0;
         await waitUntil(startedAt + atMs - leadMs, this.abort.signal);
         while (this.inFlight >= this.window && !this.failure) await this.nextEvent();
         if (this.failure) throw this.failure;
@@ -168,7 +179,7 @@ class OutgoingTransfer {
     const seq = d.frame.seq;
     if (this.acked[seq]) return;
     const now = performance.now();
-    if (this.opts.rateBps !== null) sampleRoundTrip(this.nc, now - publishedAt);
+    if (this.opts.rateBps !== null || this.opts.trace) sampleRoundTrip(this.nc, now - publishedAt);
     this.acked[seq] = 1;
     this.deliveredAt = Math.max(this.deliveredAt, fromHostMs(d.frame.receivedAt));
     this.ackedCount++;

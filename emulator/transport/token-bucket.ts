@@ -1,10 +1,12 @@
+import type { LinkPacer } from './link-pacer.js';
+
 /**
  * The userspace shaper (docs/architecture.md §6, `network: "userspace"`): a token bucket of zero
  * depth, i.e. a serializer. Bytes leave the link at `rateBps` and idle time is never
  * banked, so a transfer of N bytes started on an idle link has its last byte out at
  * exactly 8N/rate, as on a real link of that rate. Times are milliseconds.
  */
-export class TokenBucket {
+export class TokenBucket implements LinkPacer {
   /** `null` = unpaced (in tc mode the kernel shapes instead). `freeAtMs` > 0: the link carries nothing before then (an outage). */
   constructor(
     readonly rateBps: number | null,
