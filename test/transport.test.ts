@@ -150,9 +150,12 @@ describe('payload transport over a real nats-server', () => {
 
   it('adds delayMs to a small transfer and to a paced one, once', async () => {
     const impairment = { delayMs: 50, jitterMs: 0, lossPct: 0, random: seeded(1) };
-    const small = await roundTrip({ bytes: 1000, impairment });
-    expect(small.wallMs).toBeGreaterThanOrEqual(50);
-    expectShaped(small.wallMs, 50, 'a small transfer with 50 ms delay');
+    // Every try is at least the delay; the quickest of five is what the transport adds, the
+    // others may also hold a loaded host's scheduling (a delay added twice would be 100 ms in all five).
+    const tries: number[] = [];
+    for (let i = 0; i < 5; i++) tries.push((await roundTrip({ bytes: 1000, impairment })).wallMs);
+    for (const ms of tries) expect(ms).toBeGreaterThanOrEqual(50);
+    expectShaped(Math.min(...tries), 50, `the quickest of five small transfers with 50 ms delay (${tries.map((t) => t.toFixed(1)).join(', ')} ms)`);
     const bytes = 4 * MiB;
     const rateBps = 20e6;
     const paced = await roundTrip({ bytes, rateBps, impairment });
