@@ -53,4 +53,15 @@ describe('the run table and the emulator resolution', () => {
     expect(text).toMatch(/^\* below the emulator's resolution: predicted shorter than its floor \(0\.4 ms wall = 8 ms emulated\)/m);
     expect(text).toMatch(/emulator floor per transfer: median 0\.4 ms, p95 0\.8 ms wall/);
   });
+
+  it('lists the time scale changes, and a slow-down the monitor could not make with what held it', () => {
+    const scaleChanges = [
+      { afterTurns: 5, round: 2, from: 0.05, to: 0.075, reason: 'median error over the last 5 turns uplink 8% > target 3%: slower', hostLoad1m: 3 },
+      { afterTurns: 10, round: 4, from: 0.075, to: 0.075, reason: 'median error over the last 5 turns uplink 6% > target 3%; cannot slow down: the wall budget left holds it', hostLoad1m: 3 },
+    ];
+    const summary = summarizeRun({ runId: 'r', strategy: 'card', status: 'finished', config, records, network: 'userspace', wallSeconds: 1, rejected: {}, scale: facts, scaleChanges });
+    const text = formatRunResult({ runId: 'r', dir: '/tmp/r', status: 'finished', records, summary });
+    expect(text).toContain('time scale changed 1 time while the run ran:\n  after 5 turns: 0.05 → 0.075 (median error over the last 5 turns uplink 8% > target 3%: slower)');
+    expect(text).toContain('time scale held while the run ran:\n  after 10 turns: stays 0.075 (median error over the last 5 turns uplink 6% > target 3%; cannot slow down: the wall budget left holds it)');
+  });
 });

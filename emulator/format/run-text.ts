@@ -51,6 +51,9 @@ export function formatRunResult(result: RunResult): string {
   lines.push(...faultLines(result));
   const changes = (s.scaleChanges ?? []).filter((c) => c.to !== c.from);
   if (changes.length) lines.push('', `time scale changed ${changes.length} time${changes.length === 1 ? '' : 's'} while the run ran:`, ...changes.map((c) => `  after ${c.afterTurns} turns: ${c.from} → ${c.to} (${c.reason})`));
+  // the monitor wanted to slow down and could not: a miss it could not remedy is said, with what held it (docs/fidelity.md)
+  const held = (s.scaleChanges ?? []).filter((c) => c.to === c.from);
+  if (held.length) lines.push('', 'time scale held while the run ran:', ...held.map((c) => `  after ${c.afterTurns} turns: stays ${c.to} (${c.reason})`));
   const rejected = Object.entries(s.rejectedMessages).filter(([, n]) => n > 0);
   if (rejected.length) lines.push('', `rejected malformed messages: ${rejected.map(([a, n]) => `${a} ${n}`).join(', ')}`);
   lines.push('', `records: ${result.dir}/ (manifest.json, turns.csv, summary.json, report.html, logs/)`);

@@ -372,6 +372,8 @@ export class Emulation {
       overheadPerTurnS: facts.floor.overheadPerTurnS,
       turnsTotal,
       window: config.mode === 'parallel' ? config.devices.length : SEQUENTIAL_WINDOW,
+      resolution: facts.floor.resolution,
+      iterations: config.training.iterations,
     });
   }
 
