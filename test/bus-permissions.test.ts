@@ -9,8 +9,9 @@ import { tempDir } from './helpers/emulation.js';
 
 /**
  * Per-role bus users on a real nats-server (docs/trust.md): a device's credentials may
- * publish only towards the server, the coordinator and the ready subject, and read only
- * what is addressed to it; the server refuses the rest with a permissions violation.
+ * publish only on its own subjects towards the server and the coordinator and on the ready
+ * subject, and read only what is addressed to it; the server refuses the rest with a
+ * permissions violation, so nothing published with them names another device.
  */
 describe('a device\'s bus user', () => {
   const runId = 'perm-test';
@@ -46,17 +47,25 @@ describe('a device\'s bus user', () => {
     coordinator.nc.subscribe(s.all, { callback: (_e, m) => void seen.push(m.subject) });
     await coordinator.nc.flush();
     for (const subject of [s.control('server'), s.data('device.d2'), s.control('device.d2'), s.events('device.d2'), s.toServerFrom('device.d2'), 'sledge.other-run.ctl.server']) nc.publish(subject, new Uint8Array([1]));
+    // as another device: its data towards the server, its holds and crash reports; and the old shared data subject
+    for (const subject of [s.dataFrom('device.d2'), s.coordinatorFrom('device.d2'), s.coordinatorFrom('server'), s.data('server')]) nc.publish(subject, new Uint8Array([1]));
     const everything = nc.subscribe('>');
     const d2inbox = nc.subscribe(`${actorInboxPrefix(runId, 'device.d2')}.>`);
-    // what it may do still works: its own adapter request subject, data to the server
+    // what it may do still works: its own adapter request subject, data to the server, notices to the coordinator
     nc.publish(s.toServerFrom('device.d1'), new Uint8Array([1]));
-    nc.publish(s.data('server'), new Uint8Array([1]));
+    nc.publish(s.dataFrom('device.d1'), new Uint8Array([1]));
+    nc.publish(s.coordinatorFrom('device.d1'), new Uint8Array([1]));
     await nc.flush();
     await coordinator.nc.flush();
     await new Promise((r) => setTimeout(r, 300)); // the server's -ERR lines arrive after the flush's PONG
-    expect(seen.sort()).toEqual([s.data('server'), s.toServerFrom('device.d1')].sort());
+    expect(seen.sort()).toEqual([s.dataFrom('device.d1'), s.toServerFrom('device.d1'), s.coordinatorFrom('device.d1')].sort());
     const text = errors.join('\n');
-    expect(text).toMatch(new RegExp(`Permissions Violation for Publish to "${s.control('server').replaceAll('.', '\\.')}"`, 'i'));
+    const refused = (subject: string) => new RegExp(`Permissions Violation for Publish to "${subject.replaceAll('.', '\\.')}"`, 'i');
+    expect(text).toMatch(refused(s.control('server')));
+    expect(text).toMatch(refused(s.dataFrom('device.d2')));
+    expect(text).toMatch(refused(s.coordinatorFrom('device.d2')));
+    expect(text).toMatch(refused(s.coordinatorFrom('server')));
+    expect(text).toMatch(refused(s.data('server')));
     expect(text).toMatch(/Permissions Violation for Subscription to ">"/i);
     expect(text).toMatch(/Permissions Violation for Subscription to "_INBOX\.[0-9a-f]{8}\.>"/i);
     expect(everything.isClosed() || errors.length > 0).toBe(true);

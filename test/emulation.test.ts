@@ -160,7 +160,7 @@ describe('sledge run (userspace links)', () => {
       let runId = '';
       for await (const m of ready) runId = m.subject.split('.')[1]!;
       const garbage = new TextEncoder().encode('{"kind":"turn","not":"valid"');
-      for (const subject of ['ctl.server', 'ctl.device.d1', 'data.server', 'data.device.d2', 'evt.device.d3']) {
+      for (const subject of ['ctl.server', 'ctl.device.d1', 'data.server.from.device.d1', 'data.device.d2', 'evt.device.d3']) {
         nc.publish(`sledge.${runId}.${subject}`, garbage);
         nc.publish(`sledge.${runId}.${subject}`, new Uint8Array([0x53, 0x4c, 0xff]));
       }

@@ -51,7 +51,7 @@ function hostile(rng: Rng, subject: string, kind: number): { data: Uint8Array; r
 }
 
 async function flood(nc: NatsConnection, runId: string, rng: Rng): Promise<number> {
-  const subjects = ['ctl.server', 'data.server', 'ready', ...[1, 2, 3].flatMap((d) => [`ctl.device.d${d}`, `data.device.d${d}`, `evt.device.d${d}`])];
+  const subjects = ['ctl.server', 'data.server.from.device.d1', 'ready', ...[1, 2, 3].flatMap((d) => [`ctl.device.d${d}`, `data.device.d${d}`, `evt.device.d${d}`])];
   for (let i = 0; i < MESSAGES; i++) {
     const subject = `sledge.${runId}.${subjects[i % subjects.length]}`;
     const m = hostile(rng, subject, rng.int(0, 9));

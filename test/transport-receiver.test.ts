@@ -131,6 +131,19 @@ describe('PayloadReceiver bounds', () => {
     await receiver.close();
   });
 
+  it('with a sender check, takes on a sender\'s subject only that sender\'s transfers (docs/trust.md)', async () => {
+    const fake = new FakeNats();
+    const receiver = new PayloadReceiver(fake.nc, 'data.from.*', { from: (subject, tag) => tag.startsWith(`${subject.slice('data.from.'.length)}/`) });
+    const mine = receiver.expect('a/1', 60_000);
+    fake.deliverTo('data.from.b', chunk(1, 0, { tag: 'a/1' }), 'r'); // b claiming a's transfer
+    fake.deliverTo('data.from.a', chunk(2, 0, { tag: 'a/1' }), 'r');
+    fake.deliverTo('data.from.a', chunk(2, 1, { tag: 'a/1' }), 'r');
+    await expect(mine).resolves.toMatchObject({ tag: 'a/1', bytes: 16 });
+    expect(receiver.rejections()).toEqual({ 'foreign-sender': 1 });
+    expect(fake.published).toHaveLength(2); // the forged chunk is not even acked
+    await receiver.close();
+  });
+
   it('refuses options it cannot bound by', () => {
     const fake = new FakeNats();
     expect(() => new PayloadReceiver(fake.nc, 'd', { maxPartial: 0 })).toThrow(RangeError);

@@ -1,10 +1,11 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import { encode, type TurnMsg } from '../protocol/messages.js';
-import type { ActorName, Subjects } from '../protocol/subjects.js';
+import { Subjects, type ActorName } from '../protocol/subjects.js';
 import { DEFAULT_CHUNK_BYTES, PayloadReceiver, type ReceiverOptions, type SendOptions } from '../transport/transfer.js';
 import { chunkWireOverhead } from '../transport/frame.js';
 import type { WorkloadKind } from './workload.js';
 import type { Log } from './log.js';
+import { uplinkDevice } from './tags.js';
 
 type TurnImpairment = Pick<TurnMsg, 'delayWallMs' | 'jitterWallMs'>;
 
@@ -38,8 +39,12 @@ export abstract class Actor {
     // A device has one turn in flight; the server one per device of a round (parallel
     // mode) and a margin. Bounded either way, so a flood of lying frames cannot grow it.
     const limits = name === 'server' ? { maxPartial: 1088, maxUnclaimed: 1024 } : { maxPartial: 8, maxUnclaimed: 16 };
-    this.receiver = new PayloadReceiver(deps.nc, deps.subjects.data(name), {
+    // The server hears each device on that device's own data subject and takes from it only
+    // that device's transfers; a device hears only the server, the one sender of its subject (docs/trust.md).
+    const serving = name === 'server' ? { from: (subject: string, tag: string) => Subjects.sender(subject) === `device.${uplinkDevice(tag)}` } : {};
+    this.receiver = new PayloadReceiver(deps.nc, name === 'server' ? deps.subjects.dataFrom('device.*') : deps.subjects.data(name), {
       ...limits,
+      ...serving,
       ...receiving,
       onError: (err) => deps.log('error', 'data subscription failed', { error: err.message }),
     });

@@ -132,7 +132,7 @@ export class DeviceActor extends Actor {
    */
   private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, turnStartMs: number, signal?: AbortSignal, holdMs = 0, data?: Uint8Array) {
     const { timeoutMs } = turn;
-    const subject = this.deps.subjects.data('server');
+    const subject = this.deps.subjects.dataFrom(this.name);
     const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}), ...(data ? { data } : {}) };
     if (turn.upSchedule) opts.trace = { schedule: turn.upSchedule, turnStartMs };
     const impairment = this.turnImpairment(tag, turn, payload);
@@ -153,7 +153,7 @@ export class DeviceActor extends Actor {
       await crashNow(nc, subjects, turn.turn, phase, p, toHostMs(t0));
     };
     const outage = (phase: Phase, at: number, i = 1) =>
-      turn.outage?.phase === phase && i === 1 ? startOutage(nc, subjects, turn.turn, turn.outage, at, timeoutMs) : Promise.resolve({ holdMs: 0, padBytes: 0 });
+      turn.outage?.phase === phase && i === 1 ? startOutage(nc, subjects, this.name, turn.turn, turn.outage, at, timeoutMs) : Promise.resolve({ holdMs: 0, padBytes: 0 });
 
     await starting('adapterDown');
     // no more than the server sends for this turn: the adapters, its tc head start and an outage's leak

@@ -131,7 +131,7 @@ export class ServerActor extends Actor {
   private async sendAt(entry: PreparedTurn, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, data?: Uint8Array) {
     const { prepare: turn, abort: { signal } } = entry;
     const hit = turn.outage?.phase === phase && iteration === 1 ? turn.outage : undefined;
-    const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
+    const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, this.name, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
     const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
     if (hold.holdMs > 0) opts.holdMs = hold.holdMs;

@@ -17,6 +17,16 @@ export const tags = {
 };
 
 /**
+ * The device a transfer towards the server belongs to (smashed data, returned adapters), or
+ * '' for any other tag: the server takes only those, and only from that device's own data
+ * subject (docs/trust.md). Device ids hold no '/' (agent/protocol.ts), so the third field is it.
+ */
+export function uplinkDevice(tag: string): string {
+  const [kind, , device] = tag.split('/', 3);
+  return (kind === 'smashed' || kind === 'adapters-up') && device ? device : '';
+}
+
+/**
  * The key of a transfer's impairment draws (delay, jitter, loss): the tag without the
  * attempt, so that a re-run or a resumed run draws exactly what an uninterrupted run
  * draws for the same transfer, whatever ran before it in the process.

@@ -12,6 +12,7 @@ import { spawnManaged, type ManagedChild } from '../servers/child.js';
 import { startNats } from '../servers/nats-server.js';
 import { Teardown } from '../teardown.js';
 import type { RunUser } from '../trust/run-user.js';
+import { actorUids, type ActorUids } from '../trust/actor-uids.js';
 import { markOwner } from '../trust/run-owner.js';
 import { actorBusUser, leafCheckBusUser, type NatsUser } from '../trust/bus-users.js';
 import { deviceActor } from '../protocol/subjects.js';
@@ -30,7 +31,7 @@ export interface AgentRunOptions {
   clockSkewMs: number;
   /** The agent's own 0700 log directory; each run logs in <logRoot>/<runId>/. */
   logRoot: string;
-  /** Who the devices run as (docs/trust.md). */
+  /** The run user: the devices run each as a uid of its own, in its group (docs/trust.md). */
   runUser?: RunUser;
 }
 
@@ -45,7 +46,10 @@ export class AgentRun {
   readonly logDir: string;
   private readonly teardown = new Teardown();
   private readonly children = new Map<string, ManagedChild>();
-  private readonly devices: ReadonlySet<string>;
+  /** Each device's number in this agent's block of uids (trust/actor-uids.ts): 1..n in the order `open` named them. */
+  private readonly devices: ReadonlyMap<string, number>;
+  /** Who the devices run as; undefined when the agent is not root. */
+  private readonly uids: ActorUids | undefined;
   private topology: Topology | undefined;
   private natsUrl = '';
   /** Each device's user on this run's leaf node, made here: nothing of the user's bus reaches them. */
@@ -62,7 +66,9 @@ export class AgentRun {
     // Its own names: on one machine (the tests) the launcher's prefix is taken already.
     this.prefix = agentRunPrefix(spec.runId, o.name);
     this.logDir = join(o.logRoot, spec.runId);
-    this.devices = new Set(spec.devices);
+    this.devices = new Map(spec.devices.map((d, i) => [d, i + 1]));
+    // the agent's own block, keyed like its names: another agent's or the launcher's on this host is another
+    this.uids = o.runUser && actorUids(o.runUser, `${spec.runId}@${o.name}`, spec.devices.length + 1);
   }
 
   hasDevice(device: string): boolean {
@@ -127,7 +133,7 @@ export class AgentRun {
 
   spawn(actor: string): number | undefined {
     const device = actor.slice('device.'.length);
-    const cmd = actorCommand(actor, this.o.runUser);
+    const cmd = actorCommand(actor, this.uids?.of(this.devices.get(device) ?? -1));
     const argv = this.topology ? this.topology.execArgv(device, cmd) : cmd;
     const { spec } = this;
     // Built here from typed, checked fields (agent/protocol.ts), never copied from a request:

@@ -117,7 +117,7 @@ async function serveAgent(opts: AgentCliOptions): Promise<void> {
   const agent = new Agent({ facts, nc, leafUrl: leafRemoteUrl(natsUrl, opts.leaf ?? process.env.NATS_LEAF_URL), logRoot, verifier: new RequestVerifier(name, trusted), ...(runUser ? { runUser } : {}), heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, log });
   const signals = abortOnSignals();
   await agent.serve();
-  log(`serving on ${withoutCredentials(url)} (${facts.network}, sledge ${facts.version}${skew ? `, clock skewed by ${skew} ms` : ''}); obeys launcher key ${facts.trusts.join(', ')}; actors run as ${runUser?.name ?? 'this user'}; logs in ${logRoot}`);
+  log(`serving on ${withoutCredentials(url)} (${facts.network}, sledge ${facts.version}${skew ? `, clock skewed by ${skew} ms` : ''}); obeys launcher key ${facts.trusts.join(', ')}; actors run as ${runUser ? (runUser.named ? runUser.name : `a uid each, group of ${runUser.name}`) : 'this user'}; logs in ${logRoot}`);
   await new Promise((r) => signals.signal.addEventListener('abort', r, { once: true }));
   log('stopping');
   await agent.stop();

@@ -3,17 +3,19 @@ import { Mailbox } from '../actors/mailbox.js';
 import { RunError } from '../errors.js';
 import type { Direction, Link } from '../net/link.js';
 import { crashingMsg, decode, encode, holdRequestMsg, type CrashingMsg, type HoldRequestMsg } from '../protocol/messages.js';
-import type { Subjects } from '../protocol/subjects.js';
+import { Subjects } from '../protocol/subjects.js';
 import { turnKey } from '../protocol/turn-key.js';
 import { fromHostMs } from '../transport/host-clock.js';
 
 const DIRECTION: Record<HoldRequestMsg['phase'], Direction> = { adapterDown: 'down', downlink: 'down', uplink: 'up', adapterUp: 'up' };
 
 /**
- * What actors tell the coordinator unasked, on its own subject: a sender asking for its
- * link to be held for an outage (tc mode), and a device's last report before its
- * scheduled crash. Holds are released `wallS` after the phase started, early by what the
- * hold itself took to apply, so that the release lands on time.
+ * What actors tell the coordinator unasked, each on a subject of its own that names it
+ * (docs/trust.md): a sender asking for its link to be held for an outage (tc mode: the
+ * server for a device's downlink, a device for its own uplink), and a device's last report
+ * before its scheduled crash (its own only). Anything else is refused. Holds are released
+ * `wallS` after the phase started, early by what the hold itself took to apply, so that
+ * the release lands on time.
  */
 export class CoordinatorInbox {
   private readonly sub: Subscription;
@@ -27,18 +29,23 @@ export class CoordinatorInbox {
     private readonly links: ReadonlyMap<string, Link>,
     private readonly onError: (err: Error) => void,
   ) {
-    this.sub = nc.subscribe(subjects.coordinator, { callback: (err, msg) => (err ? this.onError(err) : this.onMessage(msg)) });
+    this.sub = nc.subscribe(subjects.toCoordinator, { callback: (err, msg) => (err ? this.onError(err) : this.onMessage(msg)) });
   }
 
   private onMessage(msg: Msg): void {
+    const from = Subjects.sender(msg.subject);
+    // a malformed or foreign message never stops the run: the sender learns why, nothing else happens
+    const refuse = (why: string) => void (msg.reply && msg.respond(encode({ kind: 'error', message: `rejected: ${why}` })));
     const crash = decode(crashingMsg, msg.data);
-    if (crash.ok) return this.lastWords.put(turnKey(crash.value.turn), crash.value);
-    const hold = decode(holdRequestMsg, msg.data);
-    // a malformed message never stops the run: the sender learns why, nothing else happens
-    if (!hold.ok) {
-      if (msg.reply) msg.respond(encode({ kind: 'error', message: `rejected: ${hold.reason}` }));
-      return;
+    if (crash.ok) {
+      if (from !== `device.${crash.value.turn.device}`) return refuse(`${from} may report only its own crash`);
+      return this.lastWords.put(turnKey(crash.value.turn), crash.value);
     }
+    const hold = decode(holdRequestMsg, msg.data);
+    if (!hold.ok) return refuse(hold.reason);
+    // the server sends on every device's downlink, a device on its own uplink only
+    const holder = DIRECTION[hold.value.phase] === 'down' ? 'server' : `device.${hold.value.turn.device}`;
+    if (from !== holder) return refuse(`${from} may not hold ${hold.value.turn.device}'s ${DIRECTION[hold.value.phase]}link`);
     void this.hold(hold.value).then(
       () => msg.respond(encode({ kind: 'ok' })),
       (err: Error) => msg.respond(encode({ kind: 'error', message: `hold of ${hold.value.turn.device}'s link: ${err.message}` })),

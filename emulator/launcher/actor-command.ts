@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { asUser, readableBy, type RunUser } from '../trust/run-user.js';
+import { asUser, readableBy, type ActorIdentity } from '../trust/run-user.js';
 
 /**
  * The command line of an actor process. The build bundles the actor entry into one file
@@ -26,9 +26,10 @@ export function actorEntry(): string {
 
 /**
  * The server is one process and does the timed GPU work: it keeps V8's defaults. With a
- * user, the actor runs as that user (docs/trust.md), from a copy of the entry it can read.
+ * identity, the actor runs as its own uid (docs/trust.md), from a copy of the entry it can
+ * read if the checkout is not readable by others.
  */
-export function actorCommand(actor: string, user?: RunUser): string[] {
+export function actorCommand(actor: string, who?: ActorIdentity): string[] {
   const flags = actor === 'server' ? [] : deviceFlags();
-  return asUser(user, [process.execPath, ...flags, readableBy(user, actorEntry())]);
+  return asUser(who, [process.execPath, ...flags, readableBy(who, actorEntry())]);
 }

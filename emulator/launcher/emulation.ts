@@ -35,7 +35,8 @@ import { raiseHostLimits, type HostLimits } from './host-limits.js';
 import { LocalPlacement, type Placement } from './placement.js';
 import { newRunId } from './run-id.js';
 import { RunHosts, type HostsOptions } from './run-hosts.js';
-import { actorUser, type RunUser } from '../trust/run-user.js';
+import { actorUser } from '../trust/run-user.js';
+import { actorUids, type ActorUids } from '../trust/actor-uids.js';
 import { markOwner } from '../trust/run-owner.js';
 import type { ActorSettings } from './agent-fleet.js';
 import { waitForQuietHost } from './quiet-host.js';
@@ -94,8 +95,8 @@ export interface BuiltRun {
   readonly nc: NatsConnection;
   readonly store: RunStore;
   readonly watch: BusWatch;
-  /** Who the actors run as: not root (docs/trust.md); undefined when sledge is not root itself. */
-  readonly runAs: RunUser | undefined;
+  /** Who the actors run as: each a uid of its own, never root (docs/trust.md); undefined when sledge is not root itself. */
+  readonly runAs: ActorUids | undefined;
 }
 
 /** A run after `start`: its actor processes are up and have announced themselves. */
@@ -178,7 +179,9 @@ export class Emulation {
   /** The network, the kernel limits, the bus and the run's records. */
   async build(): Promise<BuiltRun> {
     const { config } = this;
-    const runAs = actorUser();
+    const runUser = actorUser();
+    // the server is actor 0, the devices 1..N in the config's order (trust/actor-uids.ts)
+    const runAs = runUser && actorUids(runUser, this.runId, config.devices.length + 1);
     const tmp = await mkdtemp(join(tmpdir(), `sledge-${this.runId}-`));
     this.teardown.add('temp dir', () => rm(tmp, { recursive: true, force: true }));
     markOwner(tmp); // sledge net clean: this run is live while this process is
@@ -261,7 +264,9 @@ export class Emulation {
     this.reached.restarts = crashes.restarts;
     this.actors = pool;
     await pool.listen();
-    const local: Placement = new LocalPlacement(built.topology, built.runAs);
+    const runAs = built.runAs;
+    const index = new Map<ActorName, number>(config.devices.map((d, i) => [deviceActor(d.id), i + 1]));
+    const local: Placement = new LocalPlacement(built.topology, runAs && ((actor) => runAs.of(actor === 'server' ? 0 : (index.get(actor) ?? -1))));
     const specs = [{ actor: 'server' as ActorName, placement: local }, ...config.devices.map((d) => ({ actor: deviceActor(d.id), placement: this.hosts.placement(d.id, local) }))];
     await pool.start(specs, this.signal);
     this.stage('actors');

@@ -1,7 +1,7 @@
 import type { Topology } from '../net/topology.js';
 import type { ActorName } from '../protocol/subjects.js';
 import { spawnManaged, type ManagedChild } from '../servers/child.js';
-import type { RunUser } from '../trust/run-user.js';
+import type { ActorIdentity } from '../trust/run-user.js';
 import { actorCommand } from './actor-command.js';
 
 /**
@@ -20,12 +20,12 @@ export class LocalPlacement implements Placement {
 
   constructor(
     private readonly topology?: Topology,
-    /** Who the actors run as (docs/trust.md); undefined when sledge itself is not root. */
-    private readonly user?: RunUser,
+    /** Who each actor runs as (docs/trust.md); absent when sledge itself is not root. */
+    private readonly identity?: (actor: ActorName) => ActorIdentity,
   ) {}
 
   spawn(actor: ActorName, env: NodeJS.ProcessEnv, logFile: string): ManagedChild {
-    const cmd = actorCommand(actor, this.user);
+    const cmd = actorCommand(actor, this.identity?.(actor));
     const device = actor.startsWith('device.') ? actor.slice('device.'.length) : undefined;
     const argv = this.topology && device !== undefined ? this.topology.execArgv(device, cmd) : cmd;
     return spawnManaged(actor, argv[0]!, argv.slice(1), logFile, { env, lifeline: true });

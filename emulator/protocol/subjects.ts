@@ -29,9 +29,19 @@ export class Subjects {
     return `${this.root}.ctl.server.from.${device}`;
   }
 
-  /** Payload chunks addressed to one actor. */
+  /** Payload chunks addressed to a device (only the server sends them). */
   data(actor: ActorName): string {
     return `${this.root}.data.${actor}`;
+  }
+
+  /**
+   * Payload chunks from one device to the server: one subject per device, which only that
+   * device may publish on, so the subject names the sender and the server takes it from
+   * there, never from what the chunk says (docs/trust.md). The server subscribes to
+   * `dataFrom('device.*')`.
+   */
+  dataFrom(device: ActorName): string {
+    return `${this.root}.data.server.from.${device}`;
   }
 
   /** Small event notices to one actor (the server's "gradient is coming"). */
@@ -39,9 +49,25 @@ export class Subjects {
     return `${this.root}.evt.${actor}`;
   }
 
-  /** Requests to the coordinator (an actor asking for its link to be held, tc mode). */
-  get coordinator(): string {
-    return `${this.root}.ctl.coordinator`;
+  /**
+   * What one actor tells the coordinator unasked (a hold of its link for an outage, tc mode;
+   * a crashing device's last report): one subject per actor, which only that actor may
+   * publish on, so the coordinator knows who asks (docs/trust.md). It subscribes to
+   * `toCoordinator`.
+   */
+  coordinatorFrom(actor: ActorName): string {
+    return `${this.root}.ctl.coordinator.from.${actor}`;
+  }
+
+  /** Every actor's subject towards the coordinator (coordinatorFrom), for its one subscription. */
+  get toCoordinator(): string {
+    return `${this.root}.ctl.coordinator.from.>`;
+  }
+
+  /** The sender an actor's subject names, from `dataFrom`, `toServerFrom` or `coordinatorFrom`: what follows `.from.`. */
+  static sender(subject: string): string {
+    const at = subject.lastIndexOf('.from.');
+    return at < 0 ? '' : subject.slice(at + '.from.'.length);
   }
 
   /** Actors announce themselves here once they listen. */

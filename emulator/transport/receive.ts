@@ -36,7 +36,8 @@ export interface Received {
 /**
  * Frame-level reasons plus what only a receiver can tell. Messages: 'no-reply', 'mismatch'
  * (a chunk whose shape differs from its transfer's), 'abandoned' (a chunk of a transfer
- * already dropped), 'subscription-error'. Whole transfers: 'evicted' (over maxPartial),
+ * already dropped), 'foreign-sender' (a transfer its subject's sender may not send),
+ * 'subscription-error'. Whole transfers: 'evicted' (over maxPartial),
  * 'stale' (idle past maxIdleMs), 'timed-out' (its `expect` gave up), 'unclaimed-evicted'
  * (completed, never claimed, pushed out past maxUnclaimed), 'duplicate-tag' (completed
  * under a tag that was already waiting to be claimed: the older one is lost).
@@ -46,6 +47,7 @@ export type ReceiveRejectReason =
   | 'no-reply'
   | 'mismatch'
   | 'abandoned'
+  | 'foreign-sender'
   | 'subscription-error'
   | 'evicted'
   | 'stale'
@@ -67,6 +69,13 @@ export interface ReceiverOptions {
    * new transfer with its declared size, so the caller bounds what it is made to hold.
    */
   keep?: (tag: string, totalBytes: number) => boolean;
+  /**
+   * Whether the transfer `tag` may arrive on `subject`. With a wildcard subscription each
+   * sender publishes on a subject of its own, which the bus lets only that sender use, so
+   * the subject names the sender and this says which transfers are that sender's
+   * (docs/trust.md). Default: any.
+   */
+  from?: (subject: string, tag: string) => boolean;
   /** The clock for ages, ms (tests inject one). */
   now?: () => number;
 }
@@ -230,6 +239,7 @@ export class PayloadReceiver {
     if (!d.ok) return this.drop(d.reason);
     if (!msg.reply) return this.drop('no-reply');
     const f = d.frame;
+    if (this.options.from && !this.options.from(msg.subject, f.tag)) return this.drop('foreign-sender');
     this.sweepStale(); // first, so that a chunk of a transfer that just went stale is not taken for a new one
     if (this.abandonedIds.has(f.transferId)) return this.drop('abandoned');
     if (this.completedIds.has(f.transferId)) return this.ack(msg.reply, f); // a duplicate of a finished transfer

@@ -2,8 +2,9 @@
  * Per-role NATS users of a run (docs/trust.md): the launcher (or an agent, for its leaf
  * node) writes them into the nats-server it owns, each with publish/subscribe allow-lists,
  * so that a bus client can do only what its role does. Subjects are those of
- * protocol/subjects.ts: a device publishes only towards the server, the coordinator and the
- * run's ready subject, and reads only what is addressed to it and its own inbox; replies
+ * protocol/subjects.ts: a device publishes only on its own subjects towards the server and
+ * the coordinator (which name it, so nobody else can speak as it) and the run's ready
+ * subject, and reads only what is addressed to it and its own inbox; replies
  * (acks, control answers) go out through `allow_responses`, only to a message it received.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -32,11 +33,12 @@ const secret = (): string => randomBytes(18).toString('base64url');
 export function actorBusUser(runId: string, actor: ActorName): NatsUser {
   const s = new Subjects(runId);
   const inbox = `${actorInboxPrefix(runId, actor)}.>`;
-  const own = [s.control(actor), s.data(actor), s.events(actor), inbox];
   if (actor === 'server') {
-    return { user: actor, password: secret(), publish: [s.data('device.*'), s.events('device.*'), s.ready, s.coordinator], subscribe: [...own, s.toServerFrom('device.*')], responses: true };
+    // each device's data and requests on subjects of its own, which only that device may publish on
+    const subscribe = [s.control(actor), s.dataFrom('device.*'), s.events(actor), inbox, s.toServerFrom('device.*')];
+    return { user: actor, password: secret(), publish: [s.data('device.*'), s.events('device.*'), s.ready, s.coordinatorFrom(actor)], subscribe, responses: true };
   }
-  return { user: actor, password: secret(), publish: [s.data('server'), s.toServerFrom(actor), s.ready, s.coordinator], subscribe: own, responses: true };
+  return { user: actor, password: secret(), publish: [s.dataFrom(actor), s.toServerFrom(actor), s.ready, s.coordinatorFrom(actor)], subscribe: [s.control(actor), s.data(actor), s.events(actor), inbox], responses: true };
 }
 
 /** The launcher's coordinator (and its calibration, its watch): everything of the run, nothing else. */

@@ -1,7 +1,9 @@
 /**
  * Least privilege (docs/trust.md): the launcher and agents keep root for `ip` and `tc`;
- * the actors (edge server, devices) run as an unprivileged user: `sledge` (a system user
- * that `scripts/bootstrap.mjs` creates), else `nobody`. SLEDGE_RUN_AS names another.
+ * the actors (edge server, devices) run unprivileged, each as a uid of its own
+ * (actor-uids.ts) in the group of the run user: `sledge` (a system user that
+ * `scripts/bootstrap.mjs` creates), else `nobody`. SLEDGE_RUN_AS names a user that every
+ * actor then runs as.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fchmodSync, lstatSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
@@ -9,10 +11,18 @@ import { tmpdir } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { UsageError } from '../errors.js';
 
+/** Who one actor process runs as. */
+export interface ActorIdentity {
+  uid: number;
+  gid: number;
+}
+
 export interface RunUser {
   name: string;
   uid: number;
   gid: number;
+  /** Named by SLEDGE_RUN_AS: the actors run as this very user, not as uids of their own. */
+  named: boolean;
 }
 
 const PREFERRED = ['sledge', 'nobody'];
@@ -26,7 +36,7 @@ export function actorUser(env: NodeJS.ProcessEnv = process.env): RunUser | undef
     const u = users.get(wanted);
     if (!u) throw new UsageError(`SLEDGE_RUN_AS=${wanted}: no such user in /etc/passwd`);
     if (u.uid === 0) throw new UsageError(`SLEDGE_RUN_AS=${wanted}: uid 0; actors never run as root`);
-    return u;
+    return { ...u, named: true };
   }
   for (const name of PREFERRED) {
     const u = users.get(name);
@@ -39,7 +49,7 @@ function passwd(): Map<string, RunUser> {
   const users = new Map<string, RunUser>();
   for (const line of readFileSync('/etc/passwd', 'utf8').split('\n')) {
     const [name, , uid, gid] = line.split(':');
-    if (name && uid !== undefined && gid !== undefined && /^\d+$/.test(uid) && /^\d+$/.test(gid)) users.set(name, { name, uid: Number(uid), gid: Number(gid) });
+    if (name && uid !== undefined && gid !== undefined && /^\d+$/.test(uid) && /^\d+$/.test(gid)) users.set(name, { name, uid: Number(uid), gid: Number(gid), named: false });
   }
   return users;
 }
@@ -49,19 +59,20 @@ function passwd(): Map<string, RunUser> {
  * clears the supplementary groups and forbids regaining privileges. It goes after
  * `ip netns exec` (which needs root) and before the actor.
  */
-export function asUser(user: RunUser | undefined, cmd: readonly string[]): string[] {
-  if (!user) return [...cmd];
-  return ['setpriv', `--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--no-new-privs', '--', ...cmd];
+export function asUser(who: ActorIdentity | undefined, cmd: readonly string[]): string[] {
+  if (!who) return [...cmd];
+  return ['setpriv', `--reuid=${who.uid}`, `--regid=${who.gid}`, '--clear-groups', '--no-new-privs', '--', ...cmd];
 }
 
 /**
- * A file the user can read: `path` itself when every directory above it lets others pass
+ * A file an actor can read whatever its uid (it is never the owner nor, with a uid of its
+ * own, anyone the file names): `path` itself when every directory above it lets others pass
  * and the file lets others read (a checkout in /work), else a root-owned copy in the temp
  * directory named by its content hash (a checkout in root's 0700 home). An existing copy
  * is used only if it is a regular root-owned file (not a symlink) with the same content.
  */
-export function readableBy(user: RunUser | undefined, path: string): string {
-  if (!user || othersCanRead(path)) return path;
+export function readableBy(who: ActorIdentity | undefined, path: string): string {
+  if (!who || othersCanRead(path)) return path;
   const content = readFileSync(path);
   const copy = join(tmpdir(), `sledge-actor-${createHash('sha256').update(content).digest('hex').slice(0, 16)}${extname(path)}`);
   try {

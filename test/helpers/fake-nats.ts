@@ -51,13 +51,30 @@ export class FakeNats {
     this.callback?.(null, { data, reply } as unknown as Msg);
   }
 
-  /** Delivers a message to the subscriber of `subject`. */
+  /** Delivers a message on `subject` to the subscriber whose subject (with NATS's `*` and `>`) matches it. */
   deliverTo(subject: string, data: Uint8Array, reply?: string): void {
-    this.subs.get(subject)?.(null, { data, reply, respond: () => true } as unknown as Msg);
+    const responses: Uint8Array[] = [];
+    for (const [pattern, callback] of this.subs) {
+      if (matches(pattern, subject)) callback(null, { subject, data, reply, respond: (d: Uint8Array) => (responses.push(d), true) } as unknown as Msg);
+    }
+    this.responses.push(...responses.map((d) => JSON.parse(new TextDecoder().decode(d))));
   }
+
+  /** What subscribers answered to deliverTo, decoded, in order. */
+  readonly responses: any[] = [];
 
   fail(err: Error): void {
     this.closed = true;
     this.callback?.(err, {} as Msg);
   }
+}
+
+function matches(pattern: string, subject: string): boolean {
+  const p = pattern.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '>') return s.length > i;
+    if (i >= s.length || (p[i] !== '*' && p[i] !== s[i])) return false;
+  }
+  return p.length === s.length;
 }

@@ -91,11 +91,14 @@ describe('Turn', () => {
     const turn = await Turn.prepare(ctx, planned, never);
     expect(exits).toEqual(['a']);
     turn.start(never);
-    nats.deliverTo(subjects.coordinator, encode({ kind: 'crashing', turn: { round: 1, device: 'a' }, phase: 'downlink', pid: 42, phases: WALL, startAt: 5 }));
+    // another device cannot report a's crash: only a's own subject is heard for it (docs/trust.md)
+    nats.deliverTo(subjects.coordinatorFrom('device.b'), encode({ kind: 'crashing', turn: { round: 1, device: 'a' }, phase: 'downlink', pid: 43, phases: WALL, startAt: 7 }), 'r');
+    nats.deliverTo(subjects.coordinatorFrom('device.a'), encode({ kind: 'crashing', turn: { round: 1, device: 'a' }, phase: 'downlink', pid: 42, phases: WALL, startAt: 5 }));
     const record = await turn.end(never);
     expect(turn.state).toBe('crashed');
     expect(record.status).toBe('crashed');
     expect(record.startAt).toBe(5);
+    expect(nats.responses).toEqual([{ kind: 'error', message: 'rejected: device.b may report only its own crash' }]);
     expect(asked(nats)).toEqual(['server:prepare', 'device.a:turn', 'server:discard']);
   });
 
@@ -103,6 +106,29 @@ describe('Turn', () => {
     const { ctx, rounds } = setup('sequential', { faults: [{ kind: 'crash', device: 'a', round: 1, phase: 'downlink' }] });
     await ctx.links.get('a')!.setRates(1e6, 4e6);
     await expect(Turn.prepare(ctx, rounds[0]!.turns[0]!, never)).rejects.toThrow(/device a: a crash is scheduled in round 1/);
+  });
+});
+
+describe('CoordinatorInbox', () => {
+  it('holds a link only for the sender of that direction: the server a device\'s downlink, a device its own uplink', async () => {
+    const nats = new FakeNats();
+    const held: string[] = [];
+    const link = { hold: async (d: string) => void held.push(`a:${d}`), release: async () => undefined } as unknown as Link;
+    const inbox = new CoordinatorInbox(nats.nc, subjects, new Map([['a', link]]), (e) => { throw e; });
+    const hold = (phase: string) => encode({ kind: 'hold', turn: { round: 1, device: 'a' }, phase, wallS: 0, at: 1 });
+    nats.deliverTo(subjects.coordinatorFrom('device.b'), hold('uplink'), 'r'); // another device
+    nats.deliverTo(subjects.coordinatorFrom('device.a'), hold('downlink'), 'r'); // the server's direction
+    nats.deliverTo(subjects.coordinatorFrom('server'), hold('uplink'), 'r'); // the device's direction
+    nats.deliverTo(subjects.coordinatorFrom('device.a'), hold('uplink'), 'r');
+    nats.deliverTo(subjects.coordinatorFrom('server'), hold('downlink'), 'r');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(held).toEqual(['a:up', 'a:down']);
+    expect(nats.responses.filter((r) => r.kind === 'error').map((r) => r.message)).toEqual([
+      "rejected: device.b may not hold a's uplink",
+      "rejected: device.a may not hold a's downlink",
+      "rejected: server may not hold a's uplink",
+    ]);
+    await inbox.close();
   });
 });
 
