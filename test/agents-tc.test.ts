@@ -132,7 +132,7 @@ describe('sledge agent: devices on another host', () => {
     const agentPrefix = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).agents.doomed.namePrefix as string;
     killable.kill('SIGKILL');
     const r = await done;
-    expect(r.code).toBe(1);
+    expect(r.code, r.stderr).toBe(1);
     expect(r.stderr.trim().split('\n').at(-1)).toMatch(/^sledge: run failed: .*agent doomed (vanished|did not answer)/);
     expect(kernelStateOf(runPrefix(runId))).toEqual(NOTHING);
     // the other host's leftovers (its leaf server, namespaces) are its own business: the restarted agent's
@@ -148,7 +148,7 @@ describe('sledge agent: devices on another host', () => {
     await host.startAgent('doomed', busA, `nats-leaf://${host.launcherAddress}:${base + 1}`);
     const resumed = await runCli(['resume', out], env());
     expect(resumed.stderr).toMatch(new RegExp(`resuming run ${runId}: \\d+ of ${rounds * 4} turns finished`));
-    expect(resumed.code).toBe(0);
+    expect(resumed.code, resumed.stderr).toBe(0);
     expect([...turnKeys(readTurns(out))].sort()).toEqual([...planKeys(rounds, ['d1', 'd2', 'd3', 'd4'])].sort());
     const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
     expect(summary.status).toBe('finished');

@@ -8,9 +8,15 @@ import { AgentPlacement } from './agent-placement.js';
 import { measureOffset, type ClockOffset } from './clock-offset.js';
 import type { RequestSigner } from '../trust/signed.js';
 
-/** Pings a second apart; this many unanswered in a row and the agent counts as gone. */
+/**
+ * Pings a second apart, each given two seconds to be answered; this many unanswered in a row
+ * and the agent counts as gone. An agent on a loaded host (opening namespaces, spawning its
+ * devices) can be slow to answer for a few seconds without being gone; 5 misses stay well
+ * inside the agent's own 15 s watchdog, so a launcher notices a dead agent first.
+ */
 const PING_EVERY_MS = 1000;
-const PINGS_MISSED = 3;
+const PING_ANSWER_MS = 2000;
+const PINGS_MISSED = 5;
 
 /**
  * The agents named by `--agents` (not `local`), checked before anything of the run is
@@ -108,7 +114,7 @@ export class AgentFleet {
   private async ping(): Promise<void> {
     await Promise.all(
       [...this.placements.values()].map(async (p) => {
-        const reply = await p.request({ kind: 'ping', runId: this.run.runId }, PING_EVERY_MS);
+        const reply = await p.request({ kind: 'ping', runId: this.run.runId }, PING_ANSWER_MS);
         const missed = reply.kind === 'ok' ? 0 : (this.missed.get(p.name) ?? 0) + 1;
         this.missed.set(p.name, missed);
         if (missed !== PINGS_MISSED) return;
