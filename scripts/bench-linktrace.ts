@@ -24,13 +24,18 @@ import { SystemModel } from '../src/system-model.js';
 const { values } = parseArgs({
   options: {
     'plan-only': { type: 'boolean', default: false },
-    traces: { type: 'string', default: resolve(process.cwd(), '../shared/traces') },
+    // Mahimahi's traces are not shipped (docs/linktrace.md says where to get them): no default
+    traces: { type: 'string', default: process.env.SLEDGE_TRACES ?? '' },
     pair: { type: 'string', default: 'Verizon-LTE-short' },
     devices: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '100' },
   },
 });
 
+if (!values.traces) {
+  process.stderr.write('bench:linktrace: give --traces DIR (or SLEDGE_TRACES), the folder that holds a Mahimahi trace pair (docs/linktrace.md)\n');
+  process.exit(2);
+}
 const upPath = resolve(values.traces, `${values.pair}.up`);
 const downPath = resolve(values.traces, `${values.pair}.down`);
 if (!existsSync(upPath) || !existsSync(downPath)) {

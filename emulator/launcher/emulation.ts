@@ -10,7 +10,7 @@ import { SystemModel } from '../../src/system-model.js';
 import { Coordinator } from '../coordinator/coordinator.js';
 import { RunError, UsageError } from '../errors.js';
 import { chooseNetwork, type NetworkChoice } from '../net/choose.js';
-import type { Link } from '../net/link.js';
+import type { Link, TcLink } from '../net/link.js';
 import { PacedLink } from '../net/paced-link.js';
 import { createTopology, type Topology } from '../net/topology.js';
 import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
@@ -312,12 +312,20 @@ export class Emulation {
 
   /** The round loop; resolves when every turn is recorded, rejects when the run is aborted. */
   async run(started: StartedRun): Promise<void> {
-    const links = new Map<string, Link>(this.config.devices.map((d) => [d.id, this.hosts.link(d.id, () => (started.topology ? started.topology.link(d.id) : new PacedLink(d.id)))]));
+    // the links this host's kernel shapes, by device: a trace-following run steps these (docs/linktrace.md)
+    const kernelLinks = new Map<string, TcLink>();
+    const localLink = (id: string): Link => {
+      if (!started.topology) return new PacedLink(id);
+      const link = started.topology.link(id);
+      kernelLinks.set(id, link);
+      return link;
+    };
+    const links = new Map<string, Link>(this.config.devices.map((d) => [d.id, this.hosts.link(d.id, () => localLink(d.id))]));
     const scale = await this.chooseTimeScale(started, links);
     const { system } = scale;
     const { config } = system;
     // a trace-following link steps along its trace during turns (docs/linktrace.md); the probe above ran on plain links
-    const traced = system.linkTrace ? followTraces(system, links, this.teardown) : undefined;
+    const traced = system.linkTrace ? followTraces(system, links, kernelLinks, this.teardown) : undefined;
     const turnsTotal = config.rounds * config.devices.length;
     // Built once: it runs git and both servers' --version.
     const manifest = this.manifest(started, scale, traced);

@@ -1,6 +1,6 @@
 import type { SystemModel } from '../../src/system-model.js';
 import { fixedTimeScale } from '../../src/resolution.js';
-import { TcLink, type Link } from '../net/link.js';
+import type { Link, TcLink } from '../net/link.js';
 import { TcPipe } from '../net/tc-pipe.js';
 import { SteppingStats, TraceLink, type TraceStepping } from '../net/trace-link.js';
 import { MAX_SCHEDULE_STEPS } from '../protocol/messages.js';
@@ -42,9 +42,9 @@ export interface SteppingFacts {
  * A local tc link steps: one tc pipe for the host side (every downlink), one per namespace
  * (uplinks), opened on first use and closed at teardown. A userspace link (one that
  * answers `pacing`) gives its senders the turn's opportunity schedule. Agents' tc links
- * are left as they are.
+ * (not in `kernelLinks`, which holds what this host's kernel shapes) are left as they are.
  */
-export function followTraces(system: SystemModel, links: ReadonlyMap<string, Link>, teardown: Teardown): { links: Map<string, Link>; facts: () => SteppingFacts } {
+export function followTraces(system: SystemModel, links: ReadonlyMap<string, Link>, kernelLinks: ReadonlyMap<string, TcLink>, teardown: Teardown): { links: Map<string, Link>; facts: () => SteppingFacts } {
   const out = new Map(links);
   const channel = system.linkTrace;
   const stepping = traceStepping(system);
@@ -65,11 +65,13 @@ export function followTraces(system: SystemModel, links: ReadonlyMap<string, Lin
         out.set(id, new TracePacedLink(link, channel.link(id), stepping));
         continue;
       }
-      if (!(link instanceof TcLink)) continue;
+      // only a link this host's kernel shapes steps here; an agent's steps on its own host
+      const kernel = kernelLinks.get(id);
+      if (kernel === undefined || kernel !== link) continue;
       tc = true;
       host ??= open();
       let ns: TcPipe | undefined;
-      out.set(id, new TraceLink(link, channel.link(id), stepping, { host, ns: () => (ns ??= open(link.netns)) }, stats));
+      out.set(id, new TraceLink(kernel, channel.link(id), stepping, { host, ns: () => (ns ??= open(kernel.netns)) }, stats));
     }
     if (pipes.length) teardown.add('tc pipes of trace-following links', () => Promise.all(pipes.map((p) => p.close())).then(() => undefined));
   }
