@@ -107,7 +107,7 @@ export class ScaleMonitor {
 
   /** The slowest scale at which the turns left still fit in the wall budget left, and what sets it. */
   private slowestAllowed(done: number): { timeScale: number; why: string } {
-    const bound = { timeScale: this.o.maxTimeScale, why: `timeScale ${this.o.maxTimeScale} is the slowest this run was set up for` };
+    const bound = { timeScale: this.o.maxTimeScale, why: `timeScale ${roundDown(this.o.maxTimeScale)} is the slowest this run was set up for` };
     if (this.o.wallBudgetS === undefined) return bound;
     const left = this.o.emulatedLeftS(done);
     const turnsLeft = this.o.turnsTotal - done;
