@@ -47,18 +47,35 @@ export function injectedDelayMs(latencyMs: number, timeScale: number, floorMs: n
 }
 
 /**
+ * Wall ms a transfer leaves before its phase starts (docs/fidelity.md, "Sending ahead"): the
+ * fixed floor that the injected latency cannot absorb. The sender takes it from the timed
+ * phase before the transfer (a workload, or the turn's start for the adapters), so that its
+ * last byte lands when the model's would.
+ */
+export function aheadWallMs(latencyMs: number, timeScale: number, floorMs: number): number {
+  return Math.max(0, floorMs - Math.max(0, latencyMs) * timeScale);
+}
+
+/** The timed phase a transfer is sent ahead from (one per iteration); the adapters going down leave ahead of the turn's start, which bounds nothing. */
+export const AHEAD_FROM: Record<TransferPhase, DelayKey | null> = { adapterDown: null, uplink: 'deviceForward', downlink: 'server', adapterUp: 'deviceBackward' };
+
+/**
  * The wall ms a phase is expected to be off by, at `timeScale`, for a turn of
  * `iterations` iterations: k transfers each leave what compensation cannot remove (the
- * floor above the modelled latency) plus the floor's spread; compute is not compensated.
+ * floor that neither the latency absorbs nor sending ahead removes: a phase before it too
+ * short to send ahead from) plus the floor's spread; compute is not compensated.
+ * `turn` (the turn's emulated phases) bounds sending ahead; without it, ahead is unbounded.
  */
-export function expectedResidualMs(phase: DelayKey, res: Resolution, latencyMs: number, timeScale: number, iterations: number, wall?: WallRates): number {
-  if (phase === 'total') return PHASES.reduce((sum, p) => sum + expectedResidualMs(p, res, latencyMs, timeScale, iterations, wall), 0);
+export function expectedResidualMs(phase: DelayKey, res: Resolution, latencyMs: number, timeScale: number, iterations: number, wall?: WallRates, turn?: PhaseDelays): number {
+  if (phase === 'total') return PHASES.reduce((sum, p) => sum + expectedResidualMs(p, res, latencyMs, timeScale, iterations, wall, turn), 0);
   if (phase === 'serverWait') return 0;
   const k = phase === 'adapterDown' || phase === 'adapterUp' ? 1 : iterations;
   if (!isTransfer(phase)) return k * (Math.abs(res.compute.medianMs) + res.compute.madMs);
-  // only the fixed part is taken off the injected latency: the byte part is estimated from a few probes and stays as it is
+  // only the fixed part is compensated: the byte part is estimated from a few probes and stays as it is
   const fixedMs = res.transfer[phase].medianMs;
-  const uncompensated = latencyMs > 0 ? Math.max(0, fixedMs - latencyMs * timeScale) : Math.max(0, fixedMs);
+  const from = AHEAD_FROM[phase];
+  const roomMs = from && turn ? (turn[from] * 1000 * timeScale) / k : Infinity;
+  const uncompensated = Math.max(0, aheadWallMs(latencyMs, timeScale, fixedMs) - roomMs);
   return k * (uncompensated + bytePartMs(phase, res, wall) + res.transfer[phase].madMs);
 }
 
@@ -76,8 +93,8 @@ export function floorAtMs(phase: TransferPhase, res: Resolution, wall?: WallRate
 }
 
 /** |measured/predicted − 1| a phase of `predictedS` emulated seconds is expected to show. */
-export function expectedError(phase: DelayKey, predictedS: number, res: Resolution, latencyMs: number, timeScale: number, iterations: number, wall?: WallRates): number {
-  return expectedResidualMs(phase, res, latencyMs, timeScale, iterations, wall) / (predictedS * 1000 * timeScale);
+export function expectedError(phase: DelayKey, predictedS: number, res: Resolution, latencyMs: number, timeScale: number, iterations: number, wall?: WallRates, turn?: PhaseDelays): number {
+  return expectedResidualMs(phase, res, latencyMs, timeScale, iterations, wall, turn) / (predictedS * 1000 * timeScale);
 }
 
 /**

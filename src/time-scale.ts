@@ -125,7 +125,7 @@ export function expectedMedianErrors(req: TimeScaleRequest, timeScale: number, p
   return JUDGED.map((phase) => {
     const errors = req.turns
       .filter((t) => t.delay[phase] > 0)
-      .map((t) => expectedError(phase, t.delay[phase], req.resolution, req.latencyMs, timeScale, req.iterations, wall(t)))
+      .map((t) => expectedError(phase, t.delay[phase], req.resolution, req.latencyMs, timeScale, req.iterations, wall(t), t.delay))
       .sort((a, b) => a - b);
     return { phase, error: errors.length ? quantile(errors, 0.5) : 0 };
   });

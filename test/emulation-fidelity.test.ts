@@ -75,7 +75,7 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
     expect(r.stderr).toMatch(/floor \((tc|userspace), \d+ transfers in [\d.]+ s\): median -?[\d.]+ ms, p95 -?[\d.]+ ms per transfer/);
     const manifest = json(join(out, 'manifest.json'));
     expect(manifest.network).toBe(network);
-    const { floor, timeScale, payloadScale, injectedDelayWallMs } = manifest.fidelity;
+    const { floor, timeScale, payloadScale, injectedDelayWallMs, aheadWallMs } = manifest.fidelity;
     // a fixed scale is the config's: neither is chosen, nor changed while the run runs
     expect(timeScale).toEqual({ requested: 0.2, chosen: 0.2 });
     expect(payloadScale).toEqual({ requested: 0.1, chosen: 0.1 });
@@ -83,6 +83,8 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
     for (const p of TRANSFERS) {
       // 50 ms emulated is 10 ms wall: what is injected is that less the phase's floor (its fixed part)
       expect(injectedDelayWallMs[p]).toBeCloseTo(Math.max(0, 10 - floor.resolution.transfer[p].medianMs), 9);
+      // and what the latency cannot absorb leaves ahead of its phase (docs/fidelity.md, "Sending ahead")
+      expect(aheadWallMs[p]).toBeCloseTo(Math.max(0, floor.resolution.transfer[p].medianMs - 10), 9);
       expect(floor.resolution.transferBytes[p]).toBeGreaterThanOrEqual(0);
     }
     const turns = readTurns(out);

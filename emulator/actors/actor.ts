@@ -8,6 +8,25 @@ import type { Log } from './log.js';
 import { uplinkDevice } from './tags.js';
 
 type TurnImpairment = Pick<TurnMsg, 'delayWallMs' | 'jitterWallMs'>;
+type TurnAhead = Pick<TurnMsg, 'aheadWallMs' | 'crashAt' | 'outage'>;
+
+/**
+ * Wall ms the transfer of `phase` (iteration `i`) leaves ahead of the phase's start
+ * (docs/fidelity.md, "Sending ahead"): the floor the latency cannot absorb, at most
+ * `roomMs` (the timed phase it is taken from), and never where a scheduled fault acts
+ * (the fault is timed from the phase's start).
+ */
+export function aheadOf(turn: TurnAhead, phase: 'adapterDown' | 'uplink' | 'downlink' | 'adapterUp', i: number, roomMs = Infinity): number {
+  if (i === 1 && (turn.crashAt === phase || turn.outage?.phase === phase)) return 0;
+  const payload = phase === 'adapterDown' || phase === 'adapterUp' ? 'adapters' : 'smashed';
+  return Math.max(0, Math.min(turn.aheadWallMs?.[payload] ?? 0, roomMs));
+}
+
+/** Starts `send` now, its failure held for whoever awaits it (never an unhandled rejection meanwhile). */
+export function started<T>(send: Promise<T>): Promise<T> {
+  send.catch(() => undefined);
+  return send;
+}
 
 export interface ActorDeps {
   nc: NatsConnection;

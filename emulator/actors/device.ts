@@ -5,9 +5,9 @@ import { adaptersSendingMsg, decode, deviceControlMsg, encode, gradientNoticeMsg
 import { deviceActor } from '../protocol/subjects.js';
 import type { Phase } from '../../src/cost.js';
 import { fromHostMs, hostNowMs } from '../transport/host-clock.js';
-import { sendPayload, type SendOptions } from '../transport/transfer.js';
+import { sendPayload, type SendOptions, type SendResult } from '../transport/transfer.js';
 import { runWorkload } from './workload.js';
-import { Actor, type ActorDeps } from './actor.js';
+import { Actor, aheadOf, started, type ActorDeps } from './actor.js';
 import { Mailbox } from './mailbox.js';
 import { tags } from './tags.js';
 import { trainedAdapters } from './adapter-training.js';
@@ -130,14 +130,38 @@ export class DeviceActor extends Actor {
    * `bytes` of payload, padded for the tc head start, plus `extraPad` (an outage's leak).
    * `turnStartMs`: the turn's start on this process's clock, time 0 of the uplink's schedule on a trace-following link.
    */
-  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, turnStartMs: number, signal?: AbortSignal, holdMs = 0, data?: Uint8Array) {
+  private send(turn: TurnMsg, payload: 'adapters' | 'smashed', tag: string, bytes: number, extraPad: number, turnStartMs: number, signal?: AbortSignal, holdMs = 0, data?: Uint8Array, aheadMs = 0) {
     const { timeoutMs } = turn;
     const subject = this.deps.subjects.dataFrom(this.name);
-    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}), ...(data ? { data } : {}) };
+    const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + extraPad, rateBps: turn.upRateBps, timeoutMs, ackTimeoutMs: timeoutMs, ...(signal ? { signal } : {}), ...(holdMs > 0 ? { holdMs } : {}), ...(data ? { data } : {}), ...(aheadMs > 0 ? { aheadMs } : {}) };
     if (turn.upSchedule) opts.trace = { schedule: turn.upSchedule, turnStartMs };
     const impairment = this.turnImpairment(tag, turn, payload);
     if (impairment) opts.impairment = impairment;
     return sendPayload(this.deps.nc, opts);
+  }
+
+  /**
+   * A timed workload of `wallS`, with `send` started `aheadMs` before its end (the rest of
+   * it a plain wait, so a spinning workload cannot hold the send's first chunk back).
+   * Returns when the workload ended (performance.now() ms) and the started send (boxed: an
+   * async function would otherwise wait for it), none when nothing was sent ahead.
+   *
+   * Sent ahead, the workload ends when its timer says, `aheadMs` after its first part did:
+   * starting a large send (the first window of chunks copied and written) can hold the
+   * event loop for several ms, and that is the transfer's cost, which its own phase
+   * measures, not the compute's. A first part that ran late is still the compute's.
+   */
+  private async workloadThen<T>(wallS: number, aheadMs: number, send: () => Promise<T>): Promise<{ endedAt: number; sending?: Promise<T> }> {
+    if (aheadMs <= 0) {
+      await runWorkload(this.deps.workload, wallS);
+      return { endedAt: performance.now() };
+    }
+    const start = performance.now();
+    await runWorkload(this.deps.workload, Math.max(0, wallS - aheadMs / 1000));
+    const endedAt = Math.max(start + wallS * 1000, performance.now() + aheadMs);
+    const sending = started(send());
+    await runWorkload('sleep', Math.max(0, endedAt - performance.now()) / 1000);
+    return { endedAt, sending };
   }
 
   async runTurn(turn: TurnMsg, signal?: AbortSignal): Promise<TurnReportMsg> {
@@ -167,20 +191,25 @@ export class DeviceActor extends Actor {
     this.adaptersExpected = undefined;
     let mark = down.completedAt;
     p.adapterDown = mark - t0;
-    const received = (down.data ?? new Uint8Array(0)).subarray(0, turn.adapterBytes);
-    this.deps.log('info', 'adapters received', { turn: turn.turn, version: sending.value.version, bytes: received.length, sha256: createHash('sha256').update(received).digest('hex') });
+    const adapterData = (down.data ?? new Uint8Array(0)).subarray(0, turn.adapterBytes);
+    this.deps.log('info', 'adapters received', { turn: turn.turn, version: sending.value.version, bytes: adapterData.length, sha256: createHash('sha256').update(adapterData).digest('hex') });
+    let adaptersSent: Promise<SendResult> | undefined;
 
     for (let i = 1; i <= turn.iterations; i++) {
       await starting('deviceForward', i);
-      await runWorkload(workload, turn.forwardWallS);
-      const forwardDone = performance.now();
+      const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
+      const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
+      // the smashed data leaves ahead of the forward's end by the floor the latency cannot absorb (docs/fidelity.md)
+      const upAhead = aheadOf(turn, 'uplink', i, turn.forwardWallS * 1000);
+      const smashed = () => this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, 0, t0, signal, 0, undefined, upAhead);
+      const forward = await this.workloadThen(turn.forwardWallS, upAhead, smashed);
+      const sentAhead = forward.sending;
+      const forwardDone = forward.endedAt;
       p.deviceForward += forwardDone - mark;
 
       await starting('uplink', i);
-      const gradient = this.waitFor(tags.gradient(turn.turn, i), this.receiver.expect(tags.gradient(turn.turn, i), timeoutMs));
-      const notice = this.waitFor(tags.gradient(turn.turn, i), this.notices.take(tags.gradient(turn.turn, i), timeoutMs));
-      const hold = await outage('uplink', forwardDone, i);
-      const sent = await this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, hold.padBytes, t0, signal, hold.holdMs);
+      const hold = sentAhead ? { holdMs: 0, padBytes: 0 } : await outage('uplink', forwardDone, i);
+      const sent = await (sentAhead ?? this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, hold.padBytes, t0, signal, hold.holdMs));
       p.uplink += sent.deliveredAt - forwardDone;
 
       await starting('server', i);
@@ -196,14 +225,18 @@ export class DeviceActor extends Actor {
       p.downlink += received.completedAt - serverDone;
 
       await starting('deviceBackward', i);
-      await runWorkload(workload, turn.backwardWallS);
-      mark = performance.now();
+      // the last backward: the trained adapters leave ahead of its end, as the smashed data does
+      const backAhead = i === turn.iterations ? aheadOf(turn, 'adapterUp', 1, turn.backwardWallS * 1000) : 0;
+      const adaptersUp = () => this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, 0, t0, signal, 0, trainedAdapters(adapterData, this.deviceId), backAhead);
+      const backward = await this.workloadThen(turn.backwardWallS, backAhead, adaptersUp);
+      adaptersSent = backward.sending;
+      mark = backward.endedAt;
       p.deviceBackward += mark - received.completedAt;
     }
 
     await starting('adapterUp');
-    const hold = await outage('adapterUp', mark);
-    const up = await this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, t0, signal, hold.holdMs, trainedAdapters(received, this.deviceId));
+    const hold = adaptersSent ? { holdMs: 0, padBytes: 0 } : await outage('adapterUp', mark);
+    const up = await (adaptersSent ?? this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, t0, signal, hold.holdMs, trainedAdapters(adapterData, this.deviceId)));
     p.adapterUp = up.deliveredAt - mark;
     p.total = up.deliveredAt - t0;
 

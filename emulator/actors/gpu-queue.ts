@@ -21,11 +21,24 @@ export class GpuQueue {
 
   constructor(private readonly workload: WorkloadKind) {}
 
-  run(wallS: number, arrivedAt = performance.now()): Promise<GpuRun> {
+  /**
+   * `ahead`: calls `start(endsAt)` that many ms before the job ends, with when it will end
+   * (the result's transfer leaves ahead, docs/fidelity.md "Sending ahead"); the job's last
+   * stretch is then a plain wait, so a spinning workload cannot hold that transfer back,
+   * and the job ends when its timer says (starting a large send can hold the event loop
+   * for several ms: that is the transfer's cost, not the GPU's).
+   */
+  run(wallS: number, arrivedAt = performance.now(), ahead?: { ms: number; start: (endsAt: number) => void }): Promise<GpuRun> {
     const job = this.tail.then(async () => {
       const startedAt = performance.now();
-      const busyWallS = await runWorkload(this.workload, wallS);
-      return { arrivedAt, startedAt, endedAt: performance.now(), busyWallS };
+      const aheadS = Math.min(wallS, (ahead?.ms ?? 0) / 1000);
+      const busyS = await runWorkload(this.workload, wallS - aheadS);
+      if (!ahead || aheadS <= 0) return { arrivedAt, startedAt, endedAt: performance.now(), busyWallS: busyS };
+      // a first part that ran late is still the GPU's
+      const endedAt = Math.max(startedAt + wallS * 1000, performance.now() + aheadS * 1000);
+      ahead.start(endedAt);
+      await runWorkload('sleep', Math.max(0, endedAt - performance.now()) / 1000);
+      return { arrivedAt, startedAt, endedAt, busyWallS: (endedAt - startedAt) / 1000 };
     });
     // a failed job must not stall the ones behind it
     this.tail = job.catch(() => undefined);

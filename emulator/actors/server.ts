@@ -3,8 +3,8 @@ import { decode, encode, serverControlMsg, type PrepareMsg } from '../protocol/m
 import { deviceActor } from '../protocol/subjects.js';
 import { turnKey } from '../protocol/turn-key.js';
 import { hostNowMs } from '../transport/host-clock.js';
-import { sendPayload, type SendOptions } from '../transport/transfer.js';
-import { Actor, type ActorDeps } from './actor.js';
+import { sendPayload, type SendOptions, type SendResult } from '../transport/transfer.js';
+import { Actor, aheadOf, started, type ActorDeps } from './actor.js';
 import { AdapterHub } from './adapter-hub.js';
 import { GpuQueue } from './gpu-queue.js';
 import { drawKey, tags } from './tags.js';
@@ -79,11 +79,13 @@ export class ServerActor extends Actor {
     const entry = this.turns.get(key);
     if (!entry || (entry.prepare.turn.attempt ?? 0) !== (c.turn.attempt ?? 0)) return this.reject(msg, 'control', `no prepared turn ${key}`);
     const turn = entry.prepare;
-    const at = performance.now();
+    // The turn starts `ahead` ms from now and its adapters leave now (docs/fidelity.md, "Sending ahead"): they land when the model's would.
+    const ahead = aheadOf(turn, 'adapterDown', 1);
+    const at = performance.now() + ahead;
     entry.startedAt = at;
     const adapters = this.hub.adaptersFor(turn.adapterBytes, turn.cut);
-    msg.respond(encode({ kind: 'sending', at: hostNowMs(), version: adapters.version }));
-    void this.sendAt(entry, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, adapters.data).catch((err) =>
+    msg.respond(encode({ kind: 'sending', at: hostNowMs() + ahead, version: adapters.version }));
+    void this.sendAt(entry, 'adapterDown', at, tags.adaptersDown(turn.turn), turn.adapterBytes, 1, adapters.data, ahead).catch((err) =>
       this.deps.log('error', 'adapter send failed', { turn: turn.turn, error: (err as Error).message }),
     );
   }
@@ -128,13 +130,14 @@ export class ServerActor extends Actor {
   }
 
   /** A transfer of `phase` starting at `phaseStart` (performance.now() ms), through the turn's outage if it has one there. */
-  private async sendAt(entry: PreparedTurn, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, data?: Uint8Array) {
+  private async sendAt(entry: PreparedTurn, phase: string, phaseStart: number, tag: string, bytes: number, iteration: number, data?: Uint8Array, aheadMs = 0) {
     const { prepare: turn, abort: { signal } } = entry;
     const hit = turn.outage?.phase === phase && iteration === 1 ? turn.outage : undefined;
     const hold = hit ? await startOutage(this.deps.nc, this.deps.subjects, this.name, turn.turn, hit, phaseStart, PAYLOAD_WAIT_MS) : { holdMs: 0, padBytes: 0 };
     const subject = this.deps.subjects.data(deviceActor(turn.turn.device));
     const opts: SendOptions = { subject, tag, bytes: this.padded(bytes, turn.padBytes, subject, tag) + hold.padBytes, rateBps: turn.downRateBps, timeoutMs: PAYLOAD_WAIT_MS, ackTimeoutMs: PAYLOAD_WAIT_MS, signal };
     if (hold.holdMs > 0) opts.holdMs = hold.holdMs;
+    if (aheadMs > 0) opts.aheadMs = aheadMs;
     if (data) opts.data = data;
     if (turn.downSchedule) opts.trace = { schedule: turn.downSchedule, turnStartMs: entry.startedAt };
     const impairment = this.turnImpairment(tag, turn, phase === 'adapterDown' ? 'adapters' : 'smashed');
@@ -149,12 +152,16 @@ export class ServerActor extends Actor {
       const smashed = await this.receiver.expect(tags.smashed(turn.turn, i), PAYLOAD_WAIT_MS);
       // a device scheduled to die at the server phase never gets its job run (docs/model.md §1.7)
       if (turn.crashAt === 'server' && i === 1) return;
-      const job = await this.gpu.run(turn.computeWallS, smashed.completedAt);
+      // the gradient leaves ahead of the job's end by the floor the latency cannot absorb (docs/fidelity.md)
+      const ahead = aheadOf(turn, 'downlink', i, turn.computeWallS * 1000);
+      let sentAhead: Promise<SendResult> | undefined;
+      const gradient = (endsAt: number) => (sentAhead = started(this.sendAt(entry, 'downlink', endsAt, tags.gradient(turn.turn, i), turn.smashedBytes, i, undefined, ahead)));
+      const job = await this.gpu.run(turn.computeWallS, smashed.completedAt, ahead > 0 ? { ms: ahead, start: gradient } : undefined);
       if (signal.aborted) return;
       const waitWallS = (job.startedAt - job.arrivedAt) / 1000;
       nc.publish(subjects.events(deviceActor(turn.turn.device)), encode({ kind: 'gradient', turn: turn.turn, iteration: i, busyWallS: job.busyWallS, waitWallS, at: hostNowMs() - (performance.now() - job.endedAt) }));
       if (turn.crashAt === 'downlink' && i === 1) return;
-      await this.sendAt(entry, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i);
+      await (sentAhead ?? this.sendAt(entry, 'downlink', job.endedAt, tags.gradient(turn.turn, i), turn.smashedBytes, i));
     }
     const adapters = await this.receiver.expect(tags.adaptersUp(turn.turn), PAYLOAD_WAIT_MS);
     if (signal.aborted) return;

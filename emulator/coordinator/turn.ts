@@ -13,10 +13,15 @@ import { faultLabel, type TurnRecord } from '../records/turn-record.js';
 import type { ControlChannel } from './control.js';
 import type { CoordinatorInbox } from './inbox.js';
 
-/** Userspace latency and jitter of one direction in wall ms, scaled and floor-compensated (launcher/scale-choice.ts). */
+/**
+ * Userspace latency and jitter of one direction in wall ms, scaled and floor-compensated
+ * (launcher/scale-choice.ts): the floor comes off the latency, and what the latency cannot
+ * absorb is sent ahead (`aheadWallMs`, docs/fidelity.md "Sending ahead").
+ */
 export interface WallImpairment {
   delayWallMs: { adapters: number; smashed: number };
   jitterWallMs: number;
+  aheadWallMs: { adapters: number; smashed: number };
 }
 
 /**

@@ -71,6 +71,14 @@ const MAX_PROBE_CONCURRENCY = 32;
  */
 const MAX_SMASHED_MS = 100;
 const MAX_WORKLOAD_MS = 20;
+/**
+ * The backward phase, before the adapters go up, is capped far higher: a connection idle
+ * for longer than its retransmission timeout (200 ms at least) restarts its congestion
+ * window, and the run's adapters meet that restart after every long backward phase (and
+ * after every other device's turns, for the adapters going down). Probes that never idle
+ * that long measured a floor 1–2 ms short of the run's (docs/fidelity.md, "Causes found").
+ */
+const MAX_BACKWARD_MS = 250;
 const COMPUTE = ['deviceForward', 'server', 'deviceBackward'] as const;
 /** Writing a record (CSV line, Redis stream entry) is not part of a calibration turn. */
 const RECORD_OVERHEAD_S = 0.002;
@@ -98,7 +106,7 @@ export function planProbe(system: SystemModel, strategy: Strategy, timeScale: nu
   // the slow half of the probes must stay as short as the run's own transfers
   const smashedCap = (Math.min(upBps, downBps) * MAX_SMASHED_MS) / 8000 / SLOW;
   const I = config.training.iterations;
-  const workload = (p: (typeof COMPUTE)[number]) => Math.min(MAX_WORKLOAD_MS, (1000 * timeScale * median(turns.map((t) => t.delay[p]), 0)) / I);
+  const workload = (p: (typeof COMPUTE)[number]) => Math.min(p === 'deviceBackward' ? MAX_BACKWARD_MS : MAX_WORKLOAD_MS, (1000 * timeScale * median(turns.map((t) => t.delay[p]), 0)) / I);
   const workloadMs = { deviceForward: workload('deviceForward'), server: workload('server'), deviceBackward: workload('deviceBackward') };
   const smashedBytes = Math.max(1, Math.min(scaled(split.smashedBytes), Math.floor(smashedCap)));
   return { adapterBytes: scaled(split.adapterBytes(cut)), smashedBytes, upBps, downBps, workloadMs, delayWallMs: config.channel.delayMs * timeScale, timeScale, payloadScale };

@@ -396,7 +396,7 @@ export class Emulation {
     this.status(`after ${change.afterTurns} turns: ${change.from === change.to ? `timeScale stays ${change.to}` : `timeScale ${change.from} → ${change.to}`} (${change.reason})`);
     if (change.to !== change.from) {
       const system = new SystemModel({ ...coordinator.current.config, emulation: { ...coordinator.current.config.emulation, timeScale: change.to } });
-      coordinator.rescale(system, impairmentsAt(system, scale.facts.floor, [...planTurns(system, this.strategy)]).impairments);
+      coordinator.rescale(system, impairmentsAt(system, scale.facts.floor).impairments);
     }
     // a resumed run keeps the manifest it started with, and the changes made before it was interrupted
     this.storedManifest ??= this.opts.resume ? (JSON.parse(readFileSync(join(this.files.dir, 'manifest.json'), 'utf8')) as typeof manifest) : manifest;

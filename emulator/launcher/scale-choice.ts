@@ -1,6 +1,6 @@
 import { TRANSFER_PHASES, type TransferPhase } from '../../src/cost.js';
 import { planTurns, type PlannedTurn } from '../../src/plan.js';
-import { floorAtMs, injectedDelayMs, type FloorStats } from '../../src/resolution.js';
+import { aheadWallMs, floorAtMs, injectedDelayMs, type FloorStats } from '../../src/resolution.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { chooseTimeScale, estimatedWallS, expectedMedianErrors, MAX_BUS_WALL_BPS, MAX_LINK_WALL_BPS, minFrames, payloadScaleFor, type PayloadBounds, type TimeScaleRequest } from '../../src/time-scale.js';
@@ -36,6 +36,8 @@ export interface ScaleFacts {
   expectedToMeet: boolean;
   floor: Calibration;
   injectedDelayWallMs: Record<TransferPhase, number>;
+  /** What each transfer phase is sent ahead of its start (docs/fidelity.md, "Sending ahead"), wall ms: the floor the latency cannot absorb. */
+  aheadWallMs: Record<TransferPhase, number>;
 }
 
 /** How far "auto" may land from the scale the floor was probed at before the probe is repeated. */
@@ -88,7 +90,7 @@ export function scaleFromCalibration(system: SystemModel, strategy: Strategy, ca
   const timeScale = choice?.timeScale ?? (emulation.timeScale as number);
   const payloadScale = choice?.payloadScale ?? emulation.payloadScale;
   const resolved = new SystemModel({ ...system.config, emulation: { ...emulation, timeScale, payloadScale } });
-  const { injected, impairments } = impairmentsAt(resolved, calibration, turns);
+  const { injected, ahead, impairments } = impairmentsAt(resolved, calibration);
   const errors = expectedMedianErrors(req, timeScale, payloadScale);
   const worst = errors.reduce((a, b) => (b.error > a.error ? b : a));
   const facts: ScaleFacts = {
@@ -102,6 +104,7 @@ export function scaleFromCalibration(system: SystemModel, strategy: Strategy, ca
     expectedToMeet: worst.error <= emulation.fidelity,
     floor: calibration,
     injectedDelayWallMs: injected,
+    aheadWallMs: ahead,
   };
   return {
     system: resolved,
@@ -113,22 +116,25 @@ export function scaleFromCalibration(system: SystemModel, strategy: Strategy, ca
 
 /**
  * The wall latency each direction injects at the system's scales: the modelled latency
- * less the floor the path already has, so that a transfer measures the modelled one. The
- * monitor calls it again whenever it changes the time scale.
+ * less the floor the path already has, so that a transfer measures the modelled one; and
+ * where the latency is shorter than the floor, how far ahead of its phase each transfer
+ * leaves (docs/fidelity.md, "Sending ahead"). The monitor calls it again whenever it
+ * changes the time scale.
  */
-export function impairmentsAt(system: SystemModel, calibration: Calibration, turns: readonly PlannedTurn[]): { injected: Record<TransferPhase, number>; impairments: { up: WallImpairment; down: WallImpairment } } {
+export function impairmentsAt(system: SystemModel, calibration: Calibration): { injected: Record<TransferPhase, number>; ahead: Record<TransferPhase, number>; impairments: { up: WallImpairment; down: WallImpairment } } {
   const { channel, emulation } = system.config;
   const timeScale = emulation.timeScale as number;
-  const injected = Object.fromEntries(
-    // the fixed part only: a byte part misjudged from a few probes would take real latency away
-    TRANSFER_PHASES.map((p) => [p, injectedDelayMs(channel.delayMs, timeScale, calibration.resolution.transfer[p].medianMs)]),
-  ) as Record<TransferPhase, number>;
+  // the fixed part only: a byte part misjudged from a few probes would take real latency away
+  const per = (f: (floorMs: number) => number) => Object.fromEntries(TRANSFER_PHASES.map((p) => [p, f(calibration.resolution.transfer[p].medianMs)])) as Record<TransferPhase, number>;
+  const injected = per((floorMs) => injectedDelayMs(channel.delayMs, timeScale, floorMs));
+  const ahead = per((floorMs) => aheadWallMs(channel.delayMs, timeScale, floorMs));
   const jitterWallMs = channel.jitterMs * timeScale;
   return {
     injected,
+    ahead,
     impairments: {
-      up: { delayWallMs: { adapters: injected.adapterUp, smashed: injected.uplink }, jitterWallMs },
-      down: { delayWallMs: { adapters: injected.adapterDown, smashed: injected.downlink }, jitterWallMs },
+      up: { delayWallMs: { adapters: injected.adapterUp, smashed: injected.uplink }, jitterWallMs, aheadWallMs: { adapters: ahead.adapterUp, smashed: ahead.uplink } },
+      down: { delayWallMs: { adapters: injected.adapterDown, smashed: injected.downlink }, jitterWallMs, aheadWallMs: { adapters: ahead.adapterDown, smashed: ahead.downlink } },
     },
   };
 }
@@ -163,9 +169,9 @@ function scaleLines(f: ScaleFacts, mode: string, latencyMs: number, turns: Plann
     if (fastest > Math.min(MAX_LINK_WALL_BPS, MAX_BUS_WALL_BPS / bounds.concurrency)) lines.push(`the fastest wall rate is ${num(fastest / 1e6, 3)} Mbit/s: above what htb and the bus carry exactly (timeScale "auto" lowers payloadScale)`);
   }
   const floorMs = Math.max(...TRANSFER_PHASES.map((p) => f.floor.resolution.transfer[p].medianMs));
-  if (latencyMs > 0 && latencyMs * t < floorMs) {
+  if (latencyMs * t < floorMs) {
     lines.push(
-      `channel.delayMs ${latencyMs} ms is ${num(latencyMs * t, 3)} ms wall at timeScale ${t}, below the emulator's floor (${num(floorMs, 3)} ms): each transfer will measure up to ${num((floorMs - latencyMs * t) / t, 3)} ms (emulated) longer than modelled`,
+      `channel.delayMs ${latencyMs} ms is ${num(latencyMs * t, 3)} ms wall at timeScale ${t}, below the emulator's floor (${num(floorMs, 3)} ms): each transfer leaves up to ${num(floorMs - latencyMs * t, 3)} ms (wall) ahead of its phase, taken from the timed phase before it`,
     );
   }
   return lines;

@@ -28,6 +28,12 @@ const impairmentFields = {
   /** By payload: the floor under a small adapter transfer is not the one under a full chunk of smashed data. */
   delayWallMs: optional(obj({ adapters: wallMs, smashed: wallMs })),
   jitterWallMs: optional(wallMs),
+  /**
+   * By payload: how long before its phase starts a transfer leaves, taken from the timed
+   * phase before it (docs/fidelity.md, "Sending ahead"): the part of the calibrated floor
+   * that the latency above cannot absorb.
+   */
+  aheadWallMs: optional(obj({ adapters: wallMs, smashed: wallMs })),
 };
 
 /**

@@ -46,6 +46,11 @@ export interface SendOptions {
   impairment?: Impairment;
   /** A link outage from the start: the pacer sends nothing for this long (userspace mode). */
   holdMs?: number;
+  /**
+   * The transfer starts this long before its phase does (docs/fidelity.md, "Sending ahead"):
+   * the whole schedule leaves that much early, and a trace is read from the phase's start.
+   */
+  aheadMs?: number;
   /** Abandons the transfer (its turn was given up, e.g. after a bus outage): it then fails at once. */
   signal?: AbortSignal;
 }
@@ -109,7 +114,7 @@ class OutgoingTransfer {
     const startedAt = performance.now();
     const holdMs = opts.holdMs ?? 0;
     const paced = opts.rateBps !== null || opts.trace !== undefined;
-    const link = opts.trace ? new TracePacer(opts.trace.schedule, startedAt - opts.trace.turnStartMs, holdMs) : new TokenBucket(opts.rateBps, holdMs);
+    const link = opts.trace ? new TracePacer(opts.trace.schedule, startedAt + (opts.aheadMs ?? 0) - opts.trace.turnStartMs, holdMs) : new TokenBucket(opts.rateBps, holdMs);
     const plan = planDeliveries(sizes, link, opts.impairment);
     const minDelayMs = Math.max(0, (opts.impairment?.delayMs ?? 0) - (opts.impairment?.jitterMs ?? 0));
     const header = { transferId: this.transferId, totalChunks: sizes.length, chunkBytes: this.chunkBytes, totalBytes: opts.bytes, tag: opts.tag };

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 import { planTurns } from '../../src/plan.js';
-import { belowResolution, expectedError, expectedResidualMs, injectedDelayMs, type FloorStats, type Resolution } from '../../src/resolution.js';
+import { aheadWallMs, belowResolution, expectedError, expectedResidualMs, injectedDelayMs, type FloorStats, type Resolution } from '../../src/resolution.js';
+import type { PhaseDelays } from '../../src/cost.js';
 import { SystemModel } from '../../src/system-model.js';
 import { budgetTimeScale, chooseTimeScale, expectedMedianErrors, minFrames, payloadScaleFor, roundDown, roundUp, type TimeScaleRequest } from '../../src/time-scale.js';
 import { mustParse } from './helpers.js';
@@ -38,13 +39,23 @@ describe('the floor: injected latency and expected error (worked by hand)', () =
     expect(injectedDelayMs(0, 0.1, 0.4)).toBe(0);
   });
 
-  it('a compensated transfer keeps only the spread of the floor; an uncompensated one the floor above the latency', () => {
+  it('sends ahead what the latency cannot absorb', () => {
+    expect(aheadWallMs(10, 0.1, 0.4)).toBe(0); // 1 ms wall of latency absorbs 0.4
+    expect(aheadWallMs(10, 0.02, 0.4)).toBeCloseTo(0.2, 12); // 0.2 ms of latency, 0.2 ms ahead
+    expect(aheadWallMs(0, 0.1, 0.4)).toBe(0.4); // no latency: the whole floor ahead
+  });
+
+  it('a compensated transfer keeps only the spread of the floor; one that cannot be sent ahead far enough keeps the floor left', () => {
     // 10 ms at 0.1 = 1 ms wall >= 0.3: only the MAD, 0.05 ms
     expect(expectedResidualMs('adapterDown', RES, 10, 0.1, 1)).toBeCloseTo(0.05, 12);
-    // 10 ms at 0.02 = 0.2 ms wall < 0.3: 0.1 ms of floor left, plus the MAD
-    expect(expectedResidualMs('adapterDown', RES, 10, 0.02, 1)).toBeCloseTo(0.15, 12);
-    // no latency: the whole floor; uplink with I = 3 is three transfers
-    expect(expectedResidualMs('uplink', RES, 0, 0.1, 3)).toBeCloseTo(3 * 0.6, 12);
+    // 10 ms at 0.02 = 0.2 ms wall < 0.3: 0.1 ms is sent ahead of the turn's start, which bounds nothing: the MAD
+    expect(expectedResidualMs('adapterDown', RES, 10, 0.02, 1)).toBeCloseTo(0.05, 12);
+    // no latency: the whole floor (0.5 ms) ahead; uplink with I = 3 is three transfers, each sent
+    // ahead from its forward of 0.002 s × 0.1 / 3 = 0.0667 ms wall: 0.4333 ms left, plus the MAD 0.1
+    const turn = { deviceForward: 0.002, server: 1, deviceBackward: 1 } as PhaseDelays;
+    expect(expectedResidualMs('uplink', RES, 0, 0.1, 3, undefined, turn)).toBeCloseTo(3 * (0.5 - 0.2 / 3 + 0.1), 12);
+    // a forward long enough: the MAD alone
+    expect(expectedResidualMs('uplink', RES, 0, 0.1, 3, undefined, { ...turn, deviceForward: 1 })).toBeCloseTo(3 * 0.1, 12);
     // compute is not compensated: median + MAD per workload
     expect(expectedResidualMs('server', RES, 10, 0.1, 3)).toBeCloseTo(3 * 0.12, 12);
     // an adapterDown of 20 ms emulated at 0.1 is 2 ms wall: 0.05 / 2 = 2.5%
@@ -120,8 +131,8 @@ describe('timeScale "auto"', () => {
   it('the byte part of the floor (headers, whole frames) is off by bytes over the wall rate, so a larger payloadScale removes it', () => {
     const withBytes: Resolution = { ...RES, transferBytes: { adapterDown: 1000, uplink: 1000, downlink: 1000, adapterUp: 1000 } };
     const slow = { upBps: 8e5, downBps: 8e5 };
-    // 1000 B at 0.8 Mbit/s is 10 ms on top of the fixed 0.3 ms (no latency to take it off)
-    expect(expectedResidualMs('adapterDown', withBytes, 0, 0.1, 1, slow)).toBeCloseTo(10 + 0.3 + 0.05, 9);
+    // 1000 B at 0.8 Mbit/s is 10 ms; the fixed 0.3 ms is sent ahead, the byte part is not
+    expect(expectedResidualMs('adapterDown', withBytes, 0, 0.1, 1, slow)).toBeCloseTo(10 + 0.05, 9);
     const req = { ...request({}, 0), resolution: withBytes, fidelity: 0.03 };
     const fixed = chooseTimeScale({ ...req, payload: 0.001 });
     const joint = chooseTimeScale({ ...req, payload: { preferred: 0.001, smallestTransferBytes: 131_072, fastestRateBps: 2.4e8, concurrency: 1, overheadBytes: 1000 } });
