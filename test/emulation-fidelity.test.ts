@@ -184,6 +184,9 @@ describe('sledge run: fidelity that holds, or says it does not', () => {
     expectVerdictFromCsv(out);
     expectVerdictLine(r.stdout, out);
     expect(r.stdout).toMatch(/time scale changed \d+ times? while the run ran:/);
+    // and so does the report, beside its fidelity table
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(report).toContain(`after ${changes[0].afterTurns} turns: timeScale ${changes[0].from} → ${changes[0].to}`);
   }, 55_000);
 
   tcIt(

@@ -34,7 +34,8 @@ interface Notice {
  * computes forward, sends the smashed data, waits for the gradient, computes backward
  * and returns its adapters. Each phase runs from where it starts to where it ends on the
  * host clock all actors share (transport/host-clock.ts): the turn starts when the server
- * sends the adapters, the uplink ends when the server has the last byte, the server phase
+ * says it does (its adapters leave that far ahead, docs/fidelity.md "Sending ahead"), the
+ * uplink ends when the server has the last byte, the server phase
  * when its compute ends. So no request, ack or notice trip is counted in any phase, and
  * the phases add up to the turn exactly. In parallel mode the server phase is split into
  * the job's queue wait (the server's own timestamps) and its compute.
@@ -189,7 +190,9 @@ export class DeviceActor extends Actor {
     t0 = fromHostMs(sending.value.at);
     const down = await adapters;
     this.adaptersExpected = undefined;
-    let mark = down.completedAt;
+    // Sent ahead, a transfer can land before its phase starts when the floor was shorter this
+    // time than the amount sent ahead: it then ends as its phase starts (docs/fidelity.md).
+    let mark = Math.max(down.completedAt, t0);
     p.adapterDown = mark - t0;
     const adapterData = (down.data ?? new Uint8Array(0)).subarray(0, turn.adapterBytes);
     this.deps.log('info', 'adapters received', { turn: turn.turn, version: sending.value.version, bytes: adapterData.length, sha256: createHash('sha256').update(adapterData).digest('hex') });
@@ -210,19 +213,21 @@ export class DeviceActor extends Actor {
       await starting('uplink', i);
       const hold = sentAhead ? { holdMs: 0, padBytes: 0 } : await outage('uplink', forwardDone, i);
       const sent = await (sentAhead ?? this.send(turn, 'smashed', tags.smashed(turn.turn, i), turn.smashedBytes, hold.padBytes, t0, signal, hold.holdMs));
-      p.uplink += sent.deliveredAt - forwardDone;
+      const delivered = Math.max(sent.deliveredAt, forwardDone);
+      p.uplink += delivered - forwardDone;
 
       await starting('server', i);
       // The server phase ends when its compute does; the downlink follows it. Its queue wait is the server's own measure.
       const n = await notice;
-      const serverDone = Math.max(n.doneAt, sent.deliveredAt);
-      const wait = Math.min(n.waitMs, serverDone - sent.deliveredAt);
+      const serverDone = Math.max(n.doneAt, delivered);
+      const wait = Math.min(n.waitMs, serverDone - delivered);
       p.serverWait += wait;
-      p.server += serverDone - sent.deliveredAt - wait;
+      p.server += serverDone - delivered - wait;
       busy += n.busyWallS;
       await starting('downlink', i);
       const received = await gradient;
-      p.downlink += received.completedAt - serverDone;
+      const gradientDone = Math.max(received.completedAt, serverDone);
+      p.downlink += gradientDone - serverDone;
 
       await starting('deviceBackward', i);
       // the last backward: the trained adapters leave ahead of its end, as the smashed data does
@@ -231,14 +236,15 @@ export class DeviceActor extends Actor {
       const backward = await this.workloadThen(turn.backwardWallS, backAhead, adaptersUp);
       adaptersSent = backward.sending;
       mark = backward.endedAt;
-      p.deviceBackward += mark - received.completedAt;
+      p.deviceBackward += mark - gradientDone;
     }
 
     await starting('adapterUp');
     const hold = adaptersSent ? { holdMs: 0, padBytes: 0 } : await outage('adapterUp', mark);
     const up = await (adaptersSent ?? this.send(turn, 'adapters', tags.adaptersUp(turn.turn), turn.adapterBytes, hold.padBytes, t0, signal, hold.holdMs, trainedAdapters(adapterData, this.deviceId)));
-    p.adapterUp = up.deliveredAt - mark;
-    p.total = up.deliveredAt - t0;
+    const upDone = Math.max(up.deliveredAt, mark);
+    p.adapterUp = upDone - mark;
+    p.total = upDone - t0;
 
     const seconds = Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v / 1000])) as PhaseWall;
     return { kind: 'report', turn: turn.turn, phases: seconds, serverBusyWallS: busy, rejected: this.rejectedCount, startAt: toHostMs(t0), pid: process.pid };

@@ -2,6 +2,7 @@ import { num, pct } from '../../format/table.js';
 import type { RunSummary } from '../../records/run-summary.js';
 import type { PhaseFidelity } from '../../records/fidelity.js';
 import { verdictLine, type FidelityVerdict } from '../../records/fidelity-verdict.js';
+import type { ScaleChange } from '../../launcher/scale-monitor.js';
 import type { ReportInput, ReportRun } from '../inputs.js';
 import { esc } from './escape.js';
 
@@ -68,7 +69,24 @@ export function reductionsTable(input: ReportInput): string {
 export function fidelityTable(runs: readonly ReportRun[]): string {
   const first = runs[0];
   if (!first) return '';
-  return `${verdicts(runs)}\n${phaseTable(runs, first)}`;
+  return `${verdicts(runs)}\n${scaleChanges(runs)}${phaseTable(runs, first)}`;
+}
+
+/**
+ * What the monitor did to each run's time scale (docs/fidelity.md, "Monitoring"): every
+ * change and every slow-down it could not make, with its reason, as the end-of-run text
+ * says them. A reader of the fidelity table must know its turns ran at more than one scale.
+ */
+function scaleChanges(runs: readonly ReportRun[]): string {
+  const items = runs.flatMap((r) => {
+    const changes = (r.summary as unknown as { scaleChanges?: unknown }).scaleChanges;
+    if (!Array.isArray(changes)) return [];
+    const who = runs.length > 1 ? `<code>${esc(r.label)}</code>: ` : '';
+    return (changes as ScaleChange[]).map(
+      (c) => `<li>${who}after ${c.afterTurns} turns: ${c.from === c.to ? `timeScale held at ${c.to}` : `timeScale ${c.from} → ${c.to}`} <span class="note">(${esc(c.reason)})</span></li>`,
+    );
+  });
+  return items.length ? `<p>Time scale changes while the run ran:</p>\n<ul class="scale-changes">\n${items.join('\n')}\n</ul>\n` : '';
 }
 
 /** Each run's verdict (docs/fidelity.md), the line the end-of-run text starts with; runs recorded before it have none. */
