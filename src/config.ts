@@ -26,8 +26,13 @@ import { strategyEnv } from './strategy/strategy.js';
 
 export type ShannonConfig = z.output<typeof shannonSchema>;
 export type TraceConfig = Omit<z.output<typeof traceSchema>, 'trace'> & { trace: Trace; traceSource?: string };
-/** A trace-following channel with its trace files read and parsed, by the path the config gives. */
-export type LinktraceConfig = z.output<typeof linktraceSchema> & { traces: Map<string, LinkTrace> };
+/**
+ * A trace-following channel with its trace files read and parsed, by the path the config
+ * gives. `files` keeps each file's text as it was parsed: a run keeps a copy of exactly
+ * those bytes in its directory, so that `sledge resume` plans on them again
+ * (docs/linktrace.md, "Resume").
+ */
+export type LinktraceConfig = z.output<typeof linktraceSchema> & { traces: Map<string, LinkTrace>; files: Map<string, TraceText> };
 export type ChannelConfig = ShannonConfig | TraceConfig | LinktraceConfig;
 export type EmulationConfig = z.output<typeof emulationSchema>;
 
@@ -48,8 +53,16 @@ export interface Config {
   faults: Fault[];
 }
 
+/** A trace file as a TraceReader gives it: its text, the name errors use, and where it was found when it is a file. */
+export interface TraceText {
+  text: string;
+  source: string;
+  /** The file it was read from (resolved), for the manifest's reader; absent when not a file. */
+  path?: string;
+}
+
 /** Reads a trace CSV named by the config (the caller does the I/O; src/ stays pure). */
-export type TraceReader = (path: string) => { text: string; source: string };
+export type TraceReader = (path: string) => TraceText;
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
 
@@ -216,7 +229,7 @@ function resolveChannel(raw: unknown, check: Check, errors: string[], readTrace?
     errors.push(`channel.trace: the CSV file "${c.trace}" cannot be read here`);
     return undefined;
   }
-  let file: { text: string; source: string };
+  let file: TraceText;
   try {
     file = readTrace(c.trace);
   } catch (err) {
@@ -237,6 +250,7 @@ function resolveLinktrace(raw: unknown, check: Check, errors: string[], readTrac
   if (!c) return undefined;
   const before = errors.length;
   const traces = new Map<string, LinkTrace>();
+  const files = new Map<string, TraceText>();
   for (const [id, link] of Object.entries(c.links)) {
     if (id !== 'default' && link.staggerS !== 0) errors.push(`${formatPath(['channel', 'links', id, 'staggerS'])}: only "default" staggers (a listed device has its own offsetS)`);
     for (const dir of ['up', 'down'] as const) {
@@ -247,7 +261,7 @@ function resolveLinktrace(raw: unknown, check: Check, errors: string[], readTrac
         errors.push(`${where}: the trace file "${path}" cannot be read here`);
         continue;
       }
-      let file: { text: string; source: string };
+      let file: TraceText;
       try {
         file = readTrace(path);
       } catch (err) {
@@ -256,10 +270,13 @@ function resolveLinktrace(raw: unknown, check: Check, errors: string[], readTrac
       }
       const parsed = parseLinkTrace(file.text, c.format, file.source);
       if ('error' in parsed) errors.push(`${where}: ${parsed.error}`);
-      else traces.set(path, parsed.trace);
+      else {
+        traces.set(path, parsed.trace);
+        files.set(path, file);
+      }
     }
   }
-  return errors.length === before ? { ...c, traces } : undefined;
+  return errors.length === before ? { ...c, traces, files } : undefined;
 }
 
 function checkChannelNeeds(devices: Device[], channel: ChannelConfig, server: Server | undefined, errors: string[]): void {

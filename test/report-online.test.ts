@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DELAY_KEYS, PHASES, type PhaseDelays } from '../src/cost.js';
 import { Rng } from '../src/rng.js';
-import type { Config } from '../src/config.js';
+import type { Config, LinktraceConfig } from '../src/config.js';
 import { nextQueue } from '../src/strategy/lyapunov.js';
 import { loadConfig } from '../emulator/experiment/config-file.js';
 import { comparedRun, type Comparison } from '../emulator/experiment/comparison.js';
 import { headline } from '../emulator/format/compare-text.js';
 import { buildManifest } from '../emulator/records/manifest.js';
+import { keepTraces } from '../emulator/records/run-traces.js';
 import { summarizeRun } from '../emulator/records/run-summary.js';
 import { CSV_COLUMNS, csvRow, type TurnRecord } from '../emulator/records/turn-record.js';
 import { budgetRows } from '../emulator/report/budget-rows.js';
@@ -125,6 +126,32 @@ describe('report and compare: a linktrace run', () => {
     expect(fig).not.toContain('class="warn"');
     for (const d of config.devices) expect(fig).toContain(`${d.id} (offset`);
     expect(html).not.toContain('id="fig-budget"');
+  });
+
+  it('the capacity charts come from the traces the run kept when the config\'s paths lead nowhere; without them the figure says so', async () => {
+    const kept = await tempDir('report-kept-traces');
+    try {
+      // the config's paths lead nowhere from here, as after moving the run to another machine
+      const channel = config.channel as LinktraceConfig;
+      const moved = (p: string) => `elsewhere/${p}`;
+      const links = Object.fromEntries(Object.entries(channel.links).map(([id, l]) => [id, { ...l, up: moved(l.up), down: moved(l.down) }]));
+      const movedChannel = { ...channel, links, files: new Map([...channel.files].map(([p, f]) => [moved(p), f])) };
+      syntheticRun(kept, { ...config, channel: movedChannel }, 'card', true);
+      // what a run writes: the copies, recorded in the manifest (records/run-traces.ts)
+      const manifest = JSON.parse(readFileSync(join(kept, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+      writeFileSync(join(kept, 'manifest.json'), JSON.stringify({ ...manifest, linktrace: { traces: keepTraces(kept, movedChannel) } }));
+      const figure = async () => {
+        const html = readFileSync(await writeReport(kept), 'utf8');
+        return html.slice(html.indexOf('id="fig-linktrace"'));
+      };
+      const fig = await figure();
+      expect(fig).not.toContain('class="warn"');
+      for (const d of config.devices) expect(fig).toContain(`${d.id} (offset`);
+      rmSync(join(kept, 'traces', 'lte-a.up'));
+      expect(await figure()).toContain('Trace file "elsewhere/traces/lte-a.up" not in the run\'s traces/');
+    } finally {
+      rmSync(kept, { recursive: true, force: true });
+    }
   });
 
   it('compare prints the expected reduction beside the integrated one', () => {

@@ -14,7 +14,7 @@ export function loadConfig(path: string): Config {
   const base = dirname(resolve(path));
   const result = parseConfig(raw, (tracePath) => {
     const full = resolve(base, tracePath);
-    return { text: readFileSync(full, 'utf8'), source: tracePath };
+    return { text: readFileSync(full, 'utf8'), source: tracePath, path: full };
   });
   if (!result.ok) throw new UsageError(result.errors.map((e) => `${path}: ${e}`).join('\n'));
   // a strategy module is named relative to the config, as a trace CSV is (docs/strategies.md)

@@ -47,7 +47,7 @@ function configAt(configPath: string, raw: unknown, assignment: Assignment): Con
   }
   // Trace CSVs are named relative to the config file, as loadConfig reads them.
   const base = dirname(resolve(configPath));
-  const result = parseConfig(changed, (tracePath) => ({ text: readFileSync(resolve(base, tracePath), 'utf8'), source: tracePath }));
+  const result = parseConfig(changed, (tracePath) => ({ text: readFileSync(resolve(base, tracePath), 'utf8'), source: tracePath, path: resolve(base, tracePath) }));
   if (!result.ok) throw new UsageError(`${where}: ${configPath}: ${result.errors.join('; ')}`);
   return result.config;
 }

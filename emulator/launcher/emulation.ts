@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { LinktraceConfig } from '../../src/config.js';
 import { planTurns } from '../../src/plan.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
@@ -17,6 +18,7 @@ import { deviceActor, Subjects, type ActorName } from '../protocol/subjects.js';
 import { turnKey } from '../protocol/turn-key.js';
 import { buildManifest, commandVersion, moduleFacts } from '../records/manifest.js';
 import { RunFiles } from '../records/run-files.js';
+import { keepTraces, type TraceRecords } from '../records/run-traces.js';
 import { planSeq, reconcileTurns } from '../records/reconcile.js';
 import { RunStore } from '../records/run-store.js';
 import { summarizeRun, type RunSummary } from '../records/run-summary.js';
@@ -328,7 +330,7 @@ export class Emulation {
     const traced = system.linkTrace ? followTraces(system, links, kernelLinks, this.teardown) : undefined;
     const turnsTotal = config.rounds * config.devices.length;
     // Built once: it runs git and both servers' --version.
-    const manifest = this.manifest(started, scale, traced);
+    const manifest = this.manifest(started, scale, traced, config.channel.model === 'linktrace' ? this.keptTraces(config.channel) : undefined);
     // a resumed run keeps the manifest it started with: createdAt, the git commit it began on
     if (!this.opts.resume) this.files.writeJson('manifest.json', manifest);
     await started.store.begin({ strategy: this.strategy.spec, turnsTotal, config, manifest, resumed: this.opts.resume !== undefined });
@@ -418,7 +420,18 @@ export class Emulation {
     return scale;
   }
 
-  private manifest(started: StartedRun, scale: ScaleSetup, traced: ReturnType<typeof followTraces> | undefined) {
+  /**
+   * A linktrace run's trace files, copied into its directory before the manifest that
+   * records them is written, so that it resumes wherever the directory goes
+   * (records/run-traces.ts); a resumed run keeps the copies its manifest records, which
+   * launcher/resume.ts checked before it started.
+   */
+  private keptTraces(channel: LinktraceConfig): TraceRecords | undefined {
+    if (!this.opts.resume) return keepTraces(this.files.dir, channel);
+    return (JSON.parse(readFileSync(join(this.files.dir, 'manifest.json'), 'utf8')) as { linktrace?: { traces?: TraceRecords } }).linktrace?.traces;
+  }
+
+  private manifest(started: StartedRun, scale: ScaleSetup, traced: ReturnType<typeof followTraces> | undefined, traces: TraceRecords | undefined) {
     const { config } = scale.system;
     return {
       ...buildManifest({
@@ -437,7 +450,7 @@ export class Emulation {
         bus: started.bus.limits,
       },
       fidelity: scale.facts,
-      ...(traced ? { linktrace: (({ stepS, stepWallMs, mode }) => ({ stepS, stepWallMs, mode }))(traced.facts()) } : {}),
+      ...(traced ? { linktrace: { ...(({ stepS, stepWallMs, mode }) => ({ stepS, stepWallMs, mode }))(traced.facts()), ...(traces ? { traces } : {}) } } : {}),
       ...this.hosts.manifest(),
     };
   }

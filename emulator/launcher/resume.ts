@@ -5,7 +5,9 @@ import { parseStrategy } from '../../src/strategy/spec.js';
 import type { Strategy } from '../../src/strategy/strategy.js';
 import { SystemModel } from '../../src/system-model.js';
 import { UsageError } from '../errors.js';
+import type { TraceReader } from '../../src/config.js';
 import { configFromManifest } from '../records/manifest-config.js';
+import { describeTraceCopy, describeTraceRecords, readTraceCopy, traceRecordsOf } from '../records/run-traces.js';
 import type { StrategyModuleFacts } from '../records/manifest.js';
 import { currentHash, loadModulesInto } from '../experiment/strategy-module.js';
 
@@ -32,13 +34,13 @@ export function holdsRun(dir: string): boolean {
  */
 export async function loadStoredRun(dir: string): Promise<StoredRun> {
   if (!holdsRun(dir)) throw new UsageError(`${dir}: not a run directory (no manifest.json)`);
-  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; strategyModule?: unknown; config?: unknown; placement?: unknown } | undefined;
+  const manifest = readJson(join(dir, 'manifest.json')) as { runId?: unknown; strategy?: unknown; strategyModule?: unknown; config?: unknown; placement?: unknown; linktrace?: { traces?: unknown } } | undefined;
   if (!manifest || typeof manifest.runId !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(manifest.runId) || typeof manifest.strategy !== 'string') {
     throw new UsageError(`${join(dir, 'manifest.json')}: not a sledge manifest (runId, strategy)`);
   }
   const summary = readJson(join(dir, 'summary.json')) as { status?: unknown; turnsDone?: unknown } | undefined;
   if (summary?.status === 'finished') throw new UsageError(`${dir}: run ${manifest.runId} already finished (${String(summary.turnsDone)} turns): nothing to resume`);
-  const parsed = configFromManifest(manifest.config);
+  const parsed = configFromManifest(manifest.config, keptTraces(dir, manifest, manifest.runId));
   if (!parsed.ok) throw new UsageError(parsed.errors.map((e) => `${join(dir, 'manifest.json')}: ${e}`).join('\n'));
   const system = new SystemModel(parsed.config);
   let strategy: Strategy;
@@ -50,6 +52,42 @@ export async function loadStoredRun(dir: string): Promise<StoredRun> {
   }
   const placement = recordedPlacement(manifest.placement, system, join(dir, 'manifest.json'));
   return { runId: manifest.runId, dir, system, strategy, ...(placement ? { placement } : {}) };
+}
+
+/**
+ * A linktrace run's trace files (docs/linktrace.md "Resume"): the copies its directory
+ * keeps (records/run-traces.ts), each checked against the sha256 the manifest recorded
+ * before anything starts, since the finished turns were planned on those bytes and the
+ * rest must be planned on them too. Every copy that is missing or changed is one line
+ * naming it (UsageError, exit 2). Undefined for a run on another channel.
+ */
+function keptTraces(dir: string, manifest: { config?: unknown; linktrace?: { traces?: unknown } }, runId: string): TraceReader | undefined {
+  const channel = (manifest.config as { channel?: { model?: unknown; links?: unknown } } | null)?.channel;
+  if (channel?.model !== 'linktrace') return undefined;
+  const paths = linkPaths(channel.links);
+  const decoded = traceRecordsOf(manifest.linktrace?.traces, paths);
+  if (!decoded.ok) throw new UsageError(describeTraceRecords(join(dir, 'manifest.json'), decoded.reason, runId));
+  const texts = new Map<string, string>();
+  const problems: string[] = [];
+  for (const path of paths) {
+    const record = decoded.records[path]!;
+    const copy = readTraceCopy(dir, record);
+    if (copy.ok) texts.set(path, copy.text);
+    else problems.push(describeTraceCopy(dir, path, record, copy.reason, runId));
+  }
+  if (problems.length) throw new UsageError(problems.join('\n'));
+  return (path) => {
+    const text = texts.get(path);
+    if (text === undefined) throw new Error('not a trace of this run');
+    return { text, source: path, path: join(dir, decoded.records[path]!.file) };
+  };
+}
+
+/** The trace paths a manifest's links name, each once; a malformed `links` is left to the config's validation. */
+function linkPaths(links: unknown): string[] {
+  if (typeof links !== 'object' || links === null) return [];
+  const paths = Object.values(links).flatMap((l) => [(l as { up?: unknown } | null)?.up, (l as { down?: unknown } | null)?.down]);
+  return [...new Set(paths.filter((p): p is string => typeof p === 'string'))];
 }
 
 /**
