@@ -6,6 +6,7 @@ import { deviceActor } from '../protocol/subjects.js';
 import type { Phase } from '../../src/cost.js';
 import { fromHostMs, hostNowMs } from '../transport/host-clock.js';
 import { sendPayload, type SendOptions, type SendResult } from '../transport/transfer.js';
+import { waitUntil } from '../transport/wait-until.js';
 import { runWorkload } from './workload.js';
 import { Actor, aheadOf, started, type ActorDeps } from './actor.js';
 import { Mailbox } from './mailbox.js';
@@ -194,6 +195,8 @@ export class DeviceActor extends Actor {
     // time than the amount sent ahead: it then ends as its phase starts (docs/fidelity.md).
     let mark = Math.max(down.completedAt, t0);
     p.adapterDown = mark - t0;
+    // nor does the forward start before the turn has: the adapters came early, not the turn
+    if (mark > performance.now()) await waitUntil(mark, signal);
     const adapterData = (down.data ?? new Uint8Array(0)).subarray(0, turn.adapterBytes);
     this.deps.log('info', 'adapters received', { turn: turn.turn, version: sending.value.version, bytes: adapterData.length, sha256: createHash('sha256').update(adapterData).digest('hex') });
     let adaptersSent: Promise<SendResult> | undefined;
