@@ -34,6 +34,19 @@ function snapshot(dir: string): Record<string, string> {
 describe('sledge resume', () => {
   const scratch = runScratch('resume');
 
+  /** Starts a run, kills its launcher with -9 once `turns` turns are recorded, and returns how many there were. */
+  async function killAfter(config: string, out: string, turns: number, rounds: number): Promise<{ runId: string; before: number }> {
+    const { child, done } = startCli(['run', config, '--out', out]);
+    await turnsAtLeast(out, turns);
+    const runId = runIdOf(out)!;
+    scratch.runs.push(runId);
+    child.kill('SIGKILL');
+    await done;
+    const before = readTurns(out).length;
+    expect(before).toBeLessThan(rounds * DEVICES.length);
+    return { runId, before };
+  }
+
   describe('refusals (userspace)', () => {
     let finished: string;
 
@@ -79,14 +92,7 @@ describe('sledge resume', () => {
       expect(r0.code).toBe(0);
 
       const out = join(scratch.dir, 'tc-killed');
-      const { child, done } = startCli(['run', config, '--out', out]);
-      await turnsAtLeast(out, 5);
-      const runId = runIdOf(out)!;
-      scratch.runs.push(runId);
-      child.kill('SIGKILL');
-      await done;
-      const before = readTurns(out).length;
-      expect(before).toBeLessThan(rounds * DEVICES.length);
+      const { runId, before } = await killAfter(config, out, 5, rounds);
 
       const clean = await runCli(['net', 'clean', '--run', runId]);
       expect(clean.code).toBe(0);
@@ -141,14 +147,7 @@ describe('sledge resume', () => {
       };
 
       const out = join(scratch.dir, 'lt-killed');
-      const { child, done } = startCli(['run', config, '--out', out]);
-      await turnsAtLeast(out, 4);
-      const runId = runIdOf(out)!;
-      scratch.runs.push(runId);
-      child.kill('SIGKILL');
-      await done;
-      const before = readTurns(out).length;
-      expect(before).toBeLessThan(rounds * DEVICES.length);
+      const { runId, before } = await killAfter(config, out, 4, rounds);
       expect((await runCli(['net', 'clean', '--run', runId])).code).toBe(0);
 
       // the run keeps a copy of every trace, recorded with its sha256
