@@ -66,7 +66,11 @@ export class LinkTrace {
    * At 0 the wrapped lines of P are skipped: period 0 has no opportunity from them.
    */
   kthAtOrAfter(tMs: number, k: number): number {
-    const j = this.indexAtOrAfter(tMs) + k - 1;
+    return this.timeOfIndex(this.indexAtOrAfter(tMs) + k - 1);
+  }
+
+  /** Trace time (ms) of the opportunity with index `j` (>= 0), numbered as `indexAtOrAfter` numbers them. */
+  timeOfIndex(j: number): number {
     const q = Math.floor(j / this.lines);
     return q * this.periodMs + (this.residues[j - q * this.lines] as number);
   }

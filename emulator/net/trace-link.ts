@@ -1,6 +1,6 @@
 import type { DeviceLink } from '../../src/linktrace-channel.js';
-import { PACKET_BITS, type LinkTrace } from '../../src/linktrace.js';
 import type { Direction, Link, TcLink } from './link.js';
+import { FrameSteering } from './frame-steering.js';
 import { changeLines } from './shaper.js';
 import type { TcPipe } from './tc-pipe.js';
 
@@ -12,9 +12,6 @@ export interface TraceStepping {
   payloadScale: number;
 }
 
-/** The slowest wall rate a step is given: htb needs a rate > 0, and a trace gap is "almost nothing". */
-const FLOOR_WALL_BPS = 8000;
-
 /** Counters of every trace-following link of a run, for the manifest and the benchmark. */
 export class SteppingStats {
   changes = 0;
@@ -23,12 +20,14 @@ export class SteppingStats {
 
 /**
  * A device's tc link that follows its trace in time while a turn runs: from `follow`
- * (the turn's start, at run time `runStartS`) each step of `stepS` emulated seconds
- * gets the trace's capacity over that step (the opportunities in it × 1500 B / stepS),
- * × payloadScale / timeScale, written as an htb `class change` into a long-lived tc
- * pipe. Each link runs its own timer: the coordinator only says "follow from here" and
- * "stop" per turn, so its work does not grow with N. Steps are placed on the wall clock
- * from the start (not chained), so timer lateness never accumulates.
+ * (the turn's start, at run time `runStartS`) each step of `stepS` emulated seconds gets
+ * the htb rate that makes the class send its frames when the trace completes them
+ * (`FrameSteering`, docs/linktrace.md "Step rates and htb's debt"), written as an htb
+ * `class change` into a long-lived tc pipe. Each link runs its own timer: the
+ * coordinator only says "follow from here" and "stop" per turn, so its work does not
+ * grow with N. Steps are placed on the wall clock from the start (not chained), so timer
+ * lateness never accumulates; a step the timer missed is still stepped through (the
+ * steering keeps state), only the latest rate is written.
  */
 export class TraceLink implements Link {
   readonly deviceId: string;
@@ -67,25 +66,32 @@ export class TraceLink implements Link {
     return this.inner.release(direction);
   }
 
-  /** The wall goodput of one direction over the step that starts at run time tS. */
-  stepRate(direction: Direction, tS: number): number {
-    const trace: LinkTrace = direction === 'up' ? this.trace.up : this.trace.down;
+  /** The steering of one direction from run time `runStartS` (a turn's start). */
+  steering(direction: Direction, runStartS: number): FrameSteering {
+    const trace = direction === 'up' ? this.trace.up : this.trace.down;
     const { stepS, payloadScale, timeScale } = this.stepping;
-    const ms = 1000 * (tS + this.trace.offsetS);
-    const bps = (PACKET_BITS * trace.count(ms, ms + stepS * 1000)) / stepS;
-    return Math.max(FLOOR_WALL_BPS, (bps * payloadScale) / timeScale);
+    return new FrameSteering(trace, 1000 * (runStartS + this.trace.offsetS), 1000 * stepS, payloadScale, timeScale);
   }
 
   follow(runStartS: number): void {
     this.unfollow();
     const wall0 = performance.now();
     this.since = wall0;
-    const stepWallMs = this.stepping.stepS * this.stepping.timeScale * 1000;
+    const { stepS, timeScale } = this.stepping;
+    const stepWallMs = stepS * timeScale * 1000;
+    const up = this.steering('up', runStartS);
+    const down = this.steering('down', runStartS);
+    const traceMs = (k: number) => 1000 * (runStartS + k * stepS + this.trace.offsetS);
+    let stepped = -1;
     const tick = () => {
       const k = Math.floor((performance.now() - wall0) / stepWallMs);
-      const tS = runStartS + k * this.stepping.stepS;
-      this.apply('up', tS);
-      this.apply('down', tS);
+      let rates = { up: 0, down: 0 };
+      while (stepped < k) {
+        stepped++;
+        rates = { up: up.rate(traceMs(stepped)), down: down.rate(traceMs(stepped)) };
+      }
+      if (rates.up > 0) this.apply('up', rates.up);
+      if (rates.down > 0) this.apply('down', rates.down);
       this.timer = setTimeout(tick, Math.max(0, wall0 + (k + 1) * stepWallMs - performance.now()));
     };
     tick();
@@ -98,8 +104,7 @@ export class TraceLink implements Link {
     this.stats.followedWallS += (performance.now() - this.since) / 1000;
   }
 
-  private apply(direction: Direction, tS: number): void {
-    const rate = this.stepRate(direction, tS);
+  private apply(direction: Direction, rate: number): void {
     if (rate === this.last[direction]) return;
     this.last[direction] = rate;
     this.stats.changes++;
