@@ -1,8 +1,5 @@
 import { PACKET_BYTES, type LinkTrace } from '../../src/linktrace.js';
-import { MTU, TCP_IP_HEADERS } from './shaper.js';
-
-/** TCP payload of one full frame on a shaped link: what htb charges per data frame. */
-export const FRAME_PAYLOAD_BYTES = MTU - TCP_IP_HEADERS;
+import { FRAME_PAYLOAD_BYTES } from '../../src/time-scale.js';
 
 /** The slowest wall rate a step is given: htb needs a rate > 0 (reached only in a trace gap of minutes). */
 export const FLOOR_WALL_BPS = 8000;

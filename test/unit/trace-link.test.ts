@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LinkTrace, PACKET_BYTES } from '../../src/linktrace.js';
 import { ETHERNET_HEADER, MTU, wireRateBps } from '../../emulator/net/shaper.js';
-import { FRAME_PAYLOAD_BYTES, FrameSteering, opportunitiesPerFrame } from '../../emulator/net/frame-steering.js';
+import { FrameSteering, opportunitiesPerFrame } from '../../emulator/net/frame-steering.js';
+import { FRAME_PAYLOAD_BYTES } from '../../src/time-scale.js';
 
 const FRAME_WIRE_BYTES = MTU + ETHERNET_HEADER;
 const STEP_S = 0.02;
