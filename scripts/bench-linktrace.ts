@@ -93,7 +93,7 @@ function emulateSection(): void {
   const dir = mkdtempSync(join(tmpdir(), 'bench-linktrace-'));
   const base = JSON.parse(readFileSync('configs/lte.json', 'utf8')) as Record<string, unknown>;
   process.stdout.write(`\n## emulation: ${values.pair}, 5 devices, ${values.rounds === '100' ? 1 : values.rounds} round(s), at auto (load average ${loadavg()[0]!.toFixed(1)})\n`);
-  process.stdout.write('mode        network  transfer phases median/p95 |m/i-1|  turn total median/p95  median |expected/integrated-1|  step (ms emulated)  rate changes/s  wall (s)\n');
+  process.stdout.write('mode        network  transfer phases median/p95 |m/i-1|  per phase median (aD / up / down / aU)  turn total median/p95  median |expected/integrated-1|  step (ms emulated)  rate changes/s  wall (s)\n');
   for (const mode of ['sequential', 'parallel'] as const) {
     for (const network of ['tc', 'userspace'] as const) {
       const cfgPath = join(dir, `${mode}-${network}.json`);
@@ -111,12 +111,15 @@ function emulateSection(): void {
         continue;
       }
       const rows = parseTurnsCsv(readFileSync(join(out, 'turns.csv'), 'utf8')).filter((t) => t.status === 'done');
-      const phases = rows.flatMap((t) => (['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const).map((p) => Math.abs(t.measured.delay[p] / t.predicted.delay[p] - 1)));
+      const transferPhases = ['adapterDown', 'uplink', 'downlink', 'adapterUp'] as const;
+      const errorsOf = (p: (typeof transferPhases)[number]) => rows.map((t) => Math.abs(t.measured.delay[p] / t.predicted.delay[p] - 1));
+      const phases = transferPhases.flatMap(errorsOf);
+      const perPhase = transferPhases.map((p) => pctOf(q(errorsOf(p), 0.5))).join(' / ');
       const totals = rows.map((t) => Math.abs(t.measured.delay.total / t.predicted.delay.total - 1));
       const expected = rows.map((t) => Math.abs((t.linktrace?.expectedTotal ?? NaN) / t.predicted.delay.total - 1));
       const facts = existsSync(join(out, 'linktrace.json')) ? (JSON.parse(readFileSync(join(out, 'linktrace.json'), 'utf8')) as { stepS: number; changesPerWallS: number }) : undefined;
       process.stdout.write(
-        `${mode.padEnd(11)} ${network.padEnd(8)} ${`${pctOf(q(phases, 0.5))} / ${pctOf(q(phases, 0.95))}`.padEnd(36)} ${`${pctOf(q(totals, 0.5))} / ${pctOf(q(totals, 0.95))}`.padEnd(22)} ${pctOf(q(expected, 0.5)).padEnd(30)} ${facts ? (facts.stepS * 1000).toFixed(0) : '-'}`.padEnd(0) +
+        `${mode.padEnd(11)} ${network.padEnd(8)} ${`${pctOf(q(phases, 0.5))} / ${pctOf(q(phases, 0.95))}`.padEnd(36)} ${perPhase.padEnd(39)} ${`${pctOf(q(totals, 0.5))} / ${pctOf(q(totals, 0.95))}`.padEnd(22)} ${pctOf(q(expected, 0.5)).padEnd(30)} ${facts ? (facts.stepS * 1000).toFixed(0) : '-'}`.padEnd(0) +
           `${''.padEnd(18)} ${facts ? facts.changesPerWallS.toFixed(0) : '-'}`.padEnd(16) + ` ${wall.toFixed(0)}\n`,
       );
     }

@@ -68,7 +68,12 @@ export function payloadBounds(system: SystemModel, strategy: Strategy, turns: re
   }
   // parallel: every device of a round moves its adapters at once as the round starts
   const concurrency = config.mode === 'parallel' ? config.devices.length : 1;
-  return { preferred: config.emulation.payloadScale, smallestTransferBytes: smallest, fastestRateBps: fastest || 1, concurrency };
+  // A trace-following link delivers whole wall frames on the trace's opportunities: at payloadScale 1 a
+  // frame is one opportunity, below it one frame waits for 1/payloadScale of them, and a transfer of a
+  // few frames is off by up to one (docs/linktrace.md, "Step rates and htb's debt"). So "auto" prefers
+  // the modelled bytes, as far as the wall-rate bounds allow.
+  const preferred = system.linkTrace ? Math.max(config.emulation.payloadScale, 1) : config.emulation.payloadScale;
+  return { preferred, smallestTransferBytes: smallest, fastestRateBps: fastest || 1, concurrency };
 }
 
 /** "auto" chooses timeScale and payloadScale together and never refuses: a budget too small gets its slowest scale and the error to expect. */
