@@ -1,6 +1,6 @@
 import { type ChildProcess } from 'node:child_process';
 import { createPrivateKey } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -109,7 +109,16 @@ describe('sledge agent obeys its launcher, not the bus', () => {
     const pid = (spawned as { pid: number }).pid;
     expect(await ask(trusted.sign(name, { kind: 'spawn', runId, actor: 'device.a' }))).toMatchObject({ kind: 'error', message: expect.stringMatching(/spawned already/) });
 
-    // the device: not root, and nothing of the requests in its environment
+    // the device: not root, and nothing of the requests in its environment. The agent answers as it
+    // spawns: the process is `ip netns exec` (root) and setpriv before it is the actor, so look once it is.
+    const node = realpathSync(process.execPath);
+    await waitFor('the spawned process to become the actor', () => {
+      try {
+        return readlinkSync(`/proc/${pid}/exe`) === node;
+      } catch {
+        return false;
+      }
+    });
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     // alive, not a zombie: a dead process's environ is empty and would pass the checks below
     expect(status).not.toMatch(/^State:\s+[ZX]/m);
