@@ -40,7 +40,8 @@ export type PhaseEnergies = Record<'server' | 'deviceForward' | 'deviceBackward'
  */
 export class TurnCostModel {
   private readonly deviceFlopsPerSecond: number;
-  private readonly txPowerW: number;
+  /** The device's transmit power Ptx, W. */
+  readonly txPowerW: number;
   private readonly iterSamples: number;
 
   constructor(

@@ -94,7 +94,8 @@ export class FaultSchedule {
   }
 
   at(round: number, deviceId: string): TurnFault | undefined {
-    return this.byTurn.get(key(round, deviceId));
+    // asked once per turn and most configs have no faults: no key built for nothing
+    return this.byTurn.size ? this.byTurn.get(key(round, deviceId)) : undefined;
   }
 
   get size(): number {

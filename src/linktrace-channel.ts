@@ -40,7 +40,7 @@ export function deviceLinks(devices: readonly Device[], links: Record<string, Li
 
 /**
  * The trace-following channel: the rates a strategy sees at a run time, and how long a
- * transfer that starts at a run time takes on the device's link. Pure; O(log n) a query.
+ * transfer that starts at a run time takes on the device's link. Pure; O(1) a query (LinkTrace).
  */
 export class LinkTraceChannel implements Channel {
   constructor(
@@ -70,12 +70,7 @@ export class LinkTraceChannel implements Channel {
    * ceil(B/1500)-th opportunity at or after tS. Latency is the caller's (it adds d once).
    */
   airTime(deviceId: string, direction: Direction, tS: number, bytes: number): number {
-    const packets = Math.ceil(bytes / PACKET_BYTES);
-    if (packets <= 0) return 0;
-    const link = this.link(deviceId);
-    const trace = direction === 'up' ? link.up : link.down;
-    const startMs = 1000 * (tS + link.offsetS);
-    return (trace.kthAtOrAfter(startMs, packets) - startMs) / 1000;
+    return airTime(this.link(deviceId), direction, tS, bytes);
   }
 
   /** Per-round rates for code that asks per round (not the planner): the long-run means. */
@@ -83,4 +78,13 @@ export class LinkTraceChannel implements Channel {
     const link = this.link(device.id);
     return { upBps: link.up.meanBps(), downBps: link.down.meanBps() };
   }
+}
+
+/** LinkTraceChannel.airTime on a device's link already looked up (a turn's walk looks it up once). */
+export function airTime(link: DeviceLink, direction: Direction, tS: number, bytes: number): number {
+  const packets = Math.ceil(bytes / PACKET_BYTES);
+  if (packets <= 0) return 0;
+  const trace = direction === 'up' ? link.up : link.down;
+  const startMs = 1000 * (tS + link.offsetS);
+  return (trace.kthAtOrAfter(startMs, packets) - startMs) / 1000;
 }

@@ -26,7 +26,7 @@ export interface ScheduleBounds {
  * equal steps: a longer turn gets a coarser schedule, never a longer message. Counted as
  * LinkTrace.kthAtOrAfter counts (at or after the step's start, before its end), so a
  * transfer that starts on a step boundary needs the opportunities the integration does.
- * O(steps · log n).
+ * O(steps): each count is a prefix count (LinkTrace).
  */
 export function opportunitySchedule(trace: LinkTrace, offsetS: number, startS: number, windowS: number, bounds: ScheduleBounds): OpportunitySchedule {
   if (!(windowS > 0 && Number.isFinite(windowS))) throw new RangeError(`schedule window must be > 0 s, got ${windowS}`);

@@ -6,7 +6,9 @@
  * Stored as the opportunities' residues modulo P, sorted, in [0, P). A line at exactly P
  * is residue 0 of the next period: it does not exist in period 0 (the trace's
  * opportunities are at tau_i + m*P for m >= 0 only), which `lastLines` accounts for.
- * Counting is a binary search over the residues plus whole periods: O(log n) per query.
+ * Counting is whole periods plus a prefix count: `firstIn[b]` is how many residues lie
+ * before bucket b, so a count looks up its bucket and compares only the residues inside
+ * it (a handful): O(1) per query for a trace without long bursts, never a scan.
  */
 export const PACKET_BYTES = 1500;
 export const PACKET_BITS = 8 * PACKET_BYTES;
@@ -16,6 +18,14 @@ export class LinkTrace {
   readonly lines: number;
   /** How many lines sit at exactly P (they wrap to residue 0 of the next period). */
   private readonly lastLines: number;
+  /**
+   * Width of a prefix-count bucket, ms: a power of two, so `rem / bucketMs` is exact and
+   * a residue's bucket is never off by one; about one opportunity per bucket on average,
+   * so the index is no bigger than the residues (a long, sparse rates trace stays small).
+   */
+  private readonly bucketMs: number;
+  /** firstIn[b]: the residues before bucket b's start b*bucketMs; one past the last bucket, all of them. */
+  private readonly firstIn: Int32Array;
 
   /**
    * @param residues sorted opportunity times in ms, each in [0, periodMs)
@@ -31,6 +41,15 @@ export class LinkTrace {
     if (!(periodMs > 0)) throw new Error(`${source}: period must be > 0`);
     this.lines = residues.length;
     this.lastLines = lastLines;
+    this.bucketMs = 2 ** Math.max(0, Math.ceil(Math.log2(periodMs / Math.max(1, residues.length))));
+    const buckets = Math.ceil(periodMs / this.bucketMs);
+    this.firstIn = new Int32Array(buckets + 1);
+    // one pass: residues are sorted, so each bucket's start follows the one before
+    let i = 0;
+    for (let b = 0; b <= buckets; b++) {
+      while (i < residues.length && (residues[i] as number) < b * this.bucketMs) i++;
+      this.firstIn[b] = i;
+    }
   }
 
   /** From opportunity times in ms, non-decreasing, in [0, P]: P is the last one unless given. */
@@ -53,7 +72,10 @@ export class LinkTrace {
   private countBefore(x: number): number {
     const q = Math.floor(x / this.periodMs);
     const rem = x - q * this.periodMs;
-    return q * this.lines + lowerBound(this.residues, rem);
+    // rem is in [0, P) but for rounding at a period's edge: the first or last bucket
+    // still gives the residues' lowerBound there (none before, or all of them)
+    const b = Math.min(this.firstIn.length - 2, Math.max(0, Math.floor(rem / this.bucketMs)));
+    return q * this.lines + lowerBound(this.residues, rem, this.firstIn[b] as number, this.firstIn[b + 1] as number);
   }
 
   /** Opportunities in [a, b) ms of trace time, the trace periodic in both directions (for windows before 0). */
@@ -104,10 +126,8 @@ export class LinkTrace {
   }
 }
 
-/** First index i with xs[i] >= x (xs sorted). */
-export function lowerBound(xs: ArrayLike<number>, x: number): number {
-  let lo = 0;
-  let hi = xs.length;
+/** First index i in [lo, hi) with xs[i] >= x, hi if none (xs sorted). */
+export function lowerBound(xs: ArrayLike<number>, x: number, lo = 0, hi = xs.length): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if ((xs[mid] as number) < x) lo = mid + 1;

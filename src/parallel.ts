@@ -69,12 +69,21 @@ export interface DeviceSchedule {
  * earliest pending arrival is always the next job the GPU takes.
  */
 export function scheduleRound(chains: readonly JobChain[]): DeviceSchedule[] {
-  return scheduleTimedRound(
-    chains.map((c) => ({
-      jobs: c.jobs.map((j) => j.seconds),
-      segment: (k: number, start: number) => start + (k < c.jobs.length ? (c.jobs[k] as JobChain['jobs'][number]).lead : c.tail),
-    })),
-  );
+  return scheduleTimedRound(chains.map((c) => new FixedChain(c)));
+}
+
+/** A JobChain as the timed queue sees it, `segment` on the prototype: a chain per device per round is one small object, not a closure. */
+class FixedChain implements TimedChain {
+  readonly jobs: readonly number[];
+
+  constructor(private readonly chain: JobChain) {
+    this.jobs = chain.jobs.map((j) => j.seconds);
+  }
+
+  segment(k: number, start: number): number {
+    const { jobs, tail } = this.chain;
+    return start + (k < jobs.length ? (jobs[k] as JobChain['jobs'][number]).lead : tail);
+  }
 }
 
 /**
@@ -90,29 +99,46 @@ export interface TimedChain {
 
 /** The same GPU queue as scheduleRound, each device's stretches integrated from when they start. */
 export function scheduleTimedRound(chains: readonly TimedChain[]): DeviceSchedule[] {
-  const out: DeviceSchedule[] = chains.map(() => ({ jobs: [], serverWait: 0, finish: 0 }));
-  const queue = new MinHeap<{ device: number; job: number; arrival: number }>((a, b) => a.arrival < b.arrival || (a.arrival === b.arrival && a.device < b.device));
+  // jobs sized up front: an array grown by push holds room for 16 (10^5s of them per plan)
+  const out: DeviceSchedule[] = chains.map((c) => ({ jobs: new Array<ScheduledJob>(c.jobs.length), serverWait: 0, finish: 0 }));
+  // a device has at most one job waiting: the queue holds device numbers, the job's arrival
+  // and index are here (no object per queued job)
+  const arrival = new Float64Array(chains.length);
+  const taken = new Int32Array(chains.length);
+  const queue = new MinHeap<number>((a, b) => (arrival[a] as number) < (arrival[b] as number) || (arrival[a] === arrival[b] && a < b));
   chains.forEach((c, n) => {
-    if (c.jobs.length) queue.push({ device: n, job: 0, arrival: c.segment(0, 0) });
-    else (out[n] as DeviceSchedule).finish = c.segment(0, 0);
+    if (c.jobs.length) {
+      arrival[n] = c.segment(0, 0);
+      queue.push(n);
+    } else (out[n] as DeviceSchedule).finish = c.segment(0, 0);
   });
   let gpuFree = 0;
-  for (let next = queue.pop(); next; next = queue.pop()) {
-    const chain = chains[next.device] as TimedChain;
-    const mine = out[next.device] as DeviceSchedule;
-    const start = Math.max(gpuFree, next.arrival);
-    const end = start + (chain.jobs[next.job] as number);
-    mine.jobs.push({ arrival: next.arrival, start, end });
-    mine.serverWait += start - next.arrival;
+  for (let n = queue.pop(); n !== undefined; n = queue.pop()) {
+    const chain = chains[n] as TimedChain;
+    const mine = out[n] as DeviceSchedule;
+    const job = taken[n] as number;
+    const following = job + 1;
+    taken[n] = following;
+    const arrived = arrival[n] as number;
+    const start = Math.max(gpuFree, arrived);
+    const end = start + (chain.jobs[job] as number);
+    mine.jobs[job] = { arrival: arrived, start, end };
+    mine.serverWait += start - arrived;
     gpuFree = end;
-    const following = next.job + 1;
-    if (following < chain.jobs.length) queue.push({ device: next.device, job: following, arrival: chain.segment(following, end) });
-    else mine.finish = chain.segment(following, end);
+    if (following < chain.jobs.length) {
+      arrival[n] = chain.segment(following, end);
+      queue.push(n);
+    } else mine.finish = chain.segment(following, end);
   }
   return out;
 }
 
-/** A turn's delays once its jobs have queued: serverWait added, total = the seven phases + serverWait. */
+/**
+ * A turn's delays once its jobs have queued: serverWait added, total = the seven phases +
+ * serverWait. A literal, not a spread: V8 can make a literal's objects in the old
+ * generation at once, and a plan keeps 10^5 of these (a spread's it copies there).
+ */
 export function withServerWait(delay: PhaseDelays, serverWait: number): PhaseDelays {
-  return { ...delay, serverWait, total: delay.total + serverWait };
+  const { adapterDown, deviceForward, uplink, server, downlink, deviceBackward, adapterUp } = delay;
+  return { adapterDown, deviceForward, uplink, server, downlink, deviceBackward, adapterUp, serverWait, total: delay.total + serverWait };
 }

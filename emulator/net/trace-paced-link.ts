@@ -36,7 +36,7 @@ export interface ScheduleScales {
  * of 1500 × payloadScale bytes; after the window the rate the strategy saw. The schedule
  * is anchored at the turn's planned start, as a tc link's stepping is, so
  * both modes put the same trace under the same turn. Computed per turn from the turn
- * alone: O(steps · log n), not O(N).
+ * alone: O(steps), not O(N).
  */
 export class TracePacedLink implements Link {
   readonly deviceId: string;
